@@ -1,0 +1,134 @@
+"""``Function``: the base class of every differentiable operation, built-in or user-written.
+
+An op is a subclass with two methods side by side, both over raw backend arrays::
+
+    class Square(ta.Function):
+        def forward(self, x):
+            self.x = x                  # save what backward needs
+            return x * x
+        def backward(self, grad):       # grad: d(loss)/d(output), same shape as the output
+            return 2 * self.x * grad    # one gradient per input (None where not needed)
+
+    y = Square.apply(x)
+
+``apply`` records the op in the graph when some input requires grad and recording is on.
+Keyword arguments of ``apply`` become attributes before ``forward`` runs
+(``Sum.apply(x, axis=0)`` sets ``self.axis``). ``self.xp`` is the array module of the inputs'
+backend and ``self.needs_input_grad`` says which inputs need a gradient. ``forward`` may
+return a tuple of arrays for several outputs; ``backward`` then receives one gradient per
+output (zeros for outputs that were not used).
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from .. import backends
+from .errors import AnomalyError, BackendError, ShapeError, TinyaugError
+from .state import STATE
+from .tensor import Tensor, as_tensor
+
+_sequence = itertools.count()
+_BY_ARRAY_TYPE = backends._BY_ARRAY_TYPE
+
+
+class Function:
+    """Base class of differentiable operations; see the module docstring."""
+
+    def __init__(self, **params: Any) -> None:
+        self.__dict__.update(params)
+
+    def forward(self, *arrays: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, *grad_outputs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run ``forward`` on the inputs' arrays; record the op if a gradient will be needed."""
+        fn = cls(**params)
+        tensors = []
+        arrays = []
+        needs_grad = []
+        any_needs_grad = False
+        array_type = None
+        for x in inputs:
+            if type(x) is not Tensor and not isinstance(x, Tensor):
+                x = as_tensor(x)
+            data = x.data
+            if array_type is None:
+                array_type = type(data)
+            elif type(data) is not array_type:
+                raise BackendError(_mixed_backends_message(cls, inputs))
+            tensors.append(x)
+            arrays.append(data)
+            needs_grad.append(x.requires_grad)
+            any_needs_grad = any_needs_grad or x.requires_grad
+        record = any_needs_grad and STATE.grad_enabled
+        fn.xp = _BY_ARRAY_TYPE[array_type].xp
+        fn.needs_input_grad = tuple(needs_grad) if record else (False,) * len(arrays)
+        try:
+            outputs = fn.forward(*arrays)
+        except TinyaugError:
+            raise
+        except (ValueError, TypeError, IndexError) as exc:
+            raise ShapeError(f"{cls.__name__}: {exc} (inputs: {_describe(arrays)})") from exc
+        if STATE.anomaly:
+            _check_finite(cls, "forward", outputs, arrays)
+        if record:
+            fn.inputs = tensors
+            fn.sequence = next(_sequence)
+        if type(outputs) is tuple:
+            if record:
+                fn.output_meta = tuple((o.shape, o.dtype) for o in outputs)
+            return tuple(Tensor._from_op(_ensure_array(o, array_type, fn), record and o.dtype.kind in "fc",
+                                         fn if record else None, i) for i, o in enumerate(outputs))
+        if type(outputs) is not array_type:
+            outputs = _ensure_array(outputs, array_type, fn)
+        if record:
+            fn.output_meta = None
+            return Tensor._from_op(outputs, outputs.dtype.kind in "fc", fn, 0)
+        return Tensor._from_op(outputs, False, None, 0)
+
+    def release(self) -> None:
+        """Drop everything saved for backward; a later backward through this op is an error."""
+        sequence = self.__dict__.get("sequence")
+        self.__dict__.clear()
+        self.sequence = sequence
+        self.inputs = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def _ensure_array(value, array_type, fn):
+    if type(value) is array_type:
+        return value
+    return fn.xp.asarray(value)  # NumPy reductions hand back scalars; keep arrays throughout
+
+
+def _describe(arrays) -> str:
+    return ", ".join(f"{tuple(a.shape)} {a.dtype}" for a in arrays)
+
+
+def _mixed_backends_message(cls, inputs) -> str:
+    names = []
+    for x in inputs:
+        data = x.data if isinstance(x, Tensor) else x
+        backend = _BY_ARRAY_TYPE.get(type(data))
+        names.append(backend.name if backend else type(data).__name__)
+    return (f"{cls.__name__}: inputs live on different backends ({', '.join(names)}); "
+            "move them to one with .to(...)")
+
+
+def _check_finite(cls, direction: str, outputs, arrays) -> None:
+    outputs = outputs if type(outputs) is tuple else (outputs,)
+    for index, out in enumerate(outputs):
+        if out is None or out.dtype.kind not in "fc":
+            continue
+        xp = _BY_ARRAY_TYPE[type(out)].xp
+        if not bool(xp.isfinite(out).all()):
+            what = "output" if direction == "forward" else "gradient of input"
+            raise AnomalyError(f"{cls.__name__}.{direction} produced NaN or Inf in {what} {index} "
+                               f"(shape {tuple(out.shape)}); inputs: {_describe(arrays)}")

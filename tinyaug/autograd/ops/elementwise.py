@@ -1,0 +1,212 @@
+"""Unary and binary elementwise functions.
+
+Subgradients at kinks, chosen and documented: ``abs'(0) = 0``, ``relu'(0) = 0``; ``maximum``
+and ``minimum`` split the gradient equally between tied operands; ``clip`` passes the gradient
+where ``lo <= x <= hi``. ``sqrt'(0)`` is infinite, as it mathematically is.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import as_tensor
+from ._util import pair, unbroadcast
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.out = self.xp.exp(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return self.xp.log(x)
+
+    def backward(self, grad):
+        return grad / self.x
+
+
+class Log1p(Function):
+    def forward(self, x):
+        self.x = x
+        return self.xp.log1p(x)
+
+    def backward(self, grad):
+        return grad / (1 + self.x)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.out = self.xp.sqrt(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad / (2 * self.out)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.x = x
+        return self.xp.abs(x)
+
+    def backward(self, grad):
+        return grad * self.xp.sign(self.x)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.out = self.xp.tanh(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (1 - self.out * self.out)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        # 0.5 * (1 + tanh(x / 2)) equals 1 / (1 + exp(-x)) and never overflows.
+        self.out = 0.5 * (self.xp.tanh(0.5 * x) + 1)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out * (1 - self.out)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.positive = x > 0
+        return x * self.positive
+
+    def backward(self, grad):
+        return grad * self.positive
+
+
+class Softplus(Function):
+    """log(1 + exp(x)), computed as logaddexp(0, x): no overflow at x = 1e4."""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.logaddexp(0, x)
+
+    def backward(self, grad):
+        return grad * (0.5 * (self.xp.tanh(0.5 * self.x) + 1))
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.maximum(a, b)
+
+    def backward(self, grad):
+        share_a = (self.a > self.b) + 0.5 * (self.a == self.b)
+        return (unbroadcast(grad * share_a, self.a.shape),
+                unbroadcast(grad * (1 - share_a), self.b.shape))
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.minimum(a, b)
+
+    def backward(self, grad):
+        share_a = (self.a < self.b) + 0.5 * (self.a == self.b)
+        return (unbroadcast(grad * share_a, self.a.shape),
+                unbroadcast(grad * (1 - share_a), self.b.shape))
+
+
+class Clip(Function):
+    def forward(self, x):
+        lo = -np.inf if self.lo is None else self.lo
+        hi = np.inf if self.hi is None else self.hi
+        self.inside = (x >= lo) & (x <= hi)
+        return self.xp.clip(x, lo, hi)
+
+    def backward(self, grad):
+        return grad * self.inside
+
+
+class Where(Function):
+    """``where(condition, a, b)``; the boolean condition gets no gradient."""
+
+    def forward(self, condition, a, b):
+        if condition.dtype != bool:
+            condition = condition.astype(bool)
+        self.condition, self.a_shape, self.b_shape = condition, a.shape, b.shape
+        return self.xp.where(condition, a, b)
+
+    def backward(self, grad):
+        zero = self.xp.zeros((), dtype=grad.dtype)
+        return (None,
+                unbroadcast(self.xp.where(self.condition, grad, zero), self.a_shape),
+                unbroadcast(self.xp.where(self.condition, zero, grad), self.b_shape))
+
+
+class Cast(Function):
+    """A dtype conversion; the gradient is cast back to the input's dtype."""
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.source)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def log1p(x):
+    return Log1p.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001 - NumPy's name
+    return Abs.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def softplus(x):
+    return Softplus.apply(x)
+
+
+def maximum(a, b):
+    return Maximum.apply(*pair(a, b))
+
+
+def minimum(a, b):
+    return Minimum.apply(*pair(a, b))
+
+
+def clip(x, lo=None, hi=None):
+    """Clamp to ``[lo, hi]`` (either may be None)."""
+    return Clip.apply(x, lo=lo, hi=hi)
+
+
+def where(condition, a, b):
+    """Elementwise ``a if condition else b``, broadcasting all three."""
+    a, b = pair(a, b)
+    return Where.apply(as_tensor(condition, like=a), a, b)

@@ -1,0 +1,270 @@
+"""Ops that move elements without arithmetic: reshape, transpose, indexing, joining, padding."""
+from __future__ import annotations
+
+from ... import backends
+from ..errors import ShapeError
+from ..function import Function
+from ..tensor import Tensor, as_tensor
+from ._util import normalize_axis, unbroadcast
+
+
+class Reshape(Function):
+    def forward(self, x):
+        self.input_shape = x.shape
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot reshape {x.shape} ({x.size} elements) "
+                             f"into {tuple(self.shape)}") from None
+
+    def backward(self, grad):
+        return grad.reshape(self.input_shape)
+
+
+class Transpose(Function):
+    def forward(self, x):
+        if self.axes is None:
+            self.axes = tuple(range(x.ndim))[::-1]
+        if sorted(a % max(x.ndim, 1) for a in self.axes) != list(range(x.ndim)):
+            raise ShapeError(f"transpose: axes {tuple(self.axes)} are not a permutation of "
+                             f"the {x.ndim} axes of {x.shape}")
+        return x.transpose(self.axes)
+
+    def backward(self, grad):
+        inverse = [0] * len(self.axes)
+        for position, axis in enumerate(self.axes):
+            inverse[axis % len(self.axes)] = position
+        return grad.transpose(inverse)
+
+
+class BroadcastTo(Function):
+    def forward(self, x):
+        self.input_shape = x.shape
+        return self.xp.broadcast_to(x, self.shape)
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.input_shape)
+
+
+def _is_basic(index) -> bool:
+    parts = index if type(index) is tuple else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+
+
+class GetItem(Function):
+    """``x[index]``: slices, ints, None, Ellipsis, integer arrays (repeats accumulate), masks."""
+
+    def forward(self, x):
+        self.input_shape, self.dtype = x.shape, x.dtype
+        self.basic = _is_basic(self.index)
+        return x[self.index]
+
+    def backward(self, grad):
+        full = self.xp.zeros(self.input_shape, dtype=grad.dtype)
+        if self.basic:
+            full[self.index] = grad
+        else:
+            backends.backend_of(full).scatter_add(full, self.index, grad)
+        return full
+
+
+class Concatenate(Function):
+    def forward(self, *arrays):
+        ndim = arrays[0].ndim
+        self.axis = normalize_axis(self.axis, ndim, "concatenate")[0]
+        for a in arrays[1:]:
+            if a.ndim != ndim or any(s != t for i, (s, t) in enumerate(zip(a.shape, arrays[0].shape))
+                                     if i != self.axis):
+                raise ShapeError("concatenate: shapes " + ", ".join(str(b.shape) for b in arrays)
+                                 + f" differ outside axis {self.axis}")
+        self.sizes = [a.shape[self.axis] for a in arrays]
+        return self.xp.concatenate(arrays, axis=self.axis)
+
+    def backward(self, grad):
+        grads, start = [], 0
+        index = [slice(None)] * grad.ndim
+        for size in self.sizes:
+            index[self.axis] = slice(start, start + size)
+            grads.append(grad[tuple(index)])
+            start += size
+        return tuple(grads)
+
+
+class Stack(Function):
+    def forward(self, *arrays):
+        shapes = {a.shape for a in arrays}
+        if len(shapes) != 1:
+            raise ShapeError("stack: all inputs must have one shape, got "
+                             + ", ".join(str(a.shape) for a in arrays))
+        self.axis = normalize_axis(self.axis, arrays[0].ndim + 1, "stack")[0]
+        return self.xp.stack(arrays, axis=self.axis)
+
+    def backward(self, grad):
+        return tuple(self.xp.take(grad, i, axis=self.axis) for i in range(grad.shape[self.axis]))
+
+
+class Split(Function):
+    """``split(x, sections, axis)``: several outputs; unused pieces get zero gradient."""
+
+    def forward(self, x):
+        self.axis = normalize_axis(self.axis, x.ndim, "split")[0]
+        try:
+            pieces = self.xp.split(x, self.sections, axis=self.axis)
+        except ValueError:
+            raise ShapeError(f"split: axis {self.axis} of length {x.shape[self.axis]} cannot be "
+                             f"split into {self.sections} equal sections") from None
+        return tuple(pieces)
+
+    def backward(self, *grads):
+        return self.xp.concatenate(grads, axis=self.axis)
+
+
+class Pad(Function):
+    """Constant padding (NumPy's ``pad_width``); the gradient is the un-padded slice."""
+
+    def forward(self, x):
+        width = _pad_pairs(self.pad_width, x.ndim)
+        self.window = tuple(slice(lo, lo + n) for (lo, _), n in zip(width, x.shape))
+        return self.xp.pad(x, width, mode="constant", constant_values=self.value)
+
+    def backward(self, grad):
+        return grad[self.window]
+
+
+def _pad_pairs(pad_width, ndim):
+    if isinstance(pad_width, int):
+        return [(pad_width, pad_width)] * ndim
+    pairs = [tuple(p) if not isinstance(p, int) else (p, p) for p in pad_width]
+    if len(pairs) == 1:
+        pairs = pairs * ndim
+    if len(pairs) != ndim:
+        raise ShapeError(f"pad: pad_width has {len(pairs)} pairs for an array with {ndim} dimensions")
+    return pairs
+
+
+class Roll(Function):
+    def forward(self, x):
+        return self.xp.roll(x, self.shift, axis=self.axis)
+
+    def backward(self, grad):
+        shift = -self.shift if isinstance(self.shift, int) else tuple(-s for s in self.shift)
+        return self.xp.roll(grad, shift, axis=self.axis)
+
+
+class TakeAlongAxis(Function):
+    """``take_along_axis(x, indices, axis)``; repeated indices accumulate in backward."""
+
+    def forward(self, x, indices):
+        self.axis = normalize_axis(self.axis, x.ndim, "take_along_axis")[0]
+        if indices.ndim != x.ndim:
+            raise ShapeError(f"take_along_axis: indices {indices.shape} and array {x.shape} "
+                             "must have the same number of dimensions")
+        self.input_shape, self.indices = x.shape, indices
+        return self.xp.take_along_axis(x, indices, axis=self.axis)
+
+    def backward(self, grad):
+        xp = self.xp
+        full = xp.zeros(self.input_shape, dtype=grad.dtype)
+        shape = self.indices.shape
+        index = []
+        for dim in range(len(shape)):
+            if dim == self.axis:
+                index.append(self.indices)
+            else:
+                view = [1] * len(shape)
+                view[dim] = shape[dim]
+                index.append(xp.arange(shape[dim]).reshape(view))
+        index = tuple(xp.broadcast_to(i, grad.shape) for i in index)
+        backends.backend_of(full).scatter_add(full, index, grad)
+        return full, None
+
+
+# -- the NumPy-named wrappers ----------------------------------------------------------------
+
+def reshape(x, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return Reshape.apply(x, shape=shape)
+
+
+def transpose(x, axes=None):
+    return Transpose.apply(x, axes=None if axes is None else tuple(axes))
+
+
+def swapaxes(x, axis1: int, axis2: int):
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return Transpose.apply(x, axes=tuple(axes))
+
+
+def broadcast_to(x, shape):
+    return BroadcastTo.apply(x, shape=tuple(shape))
+
+
+def expand_dims(x, axis):
+    axes = normalize_axis(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return Reshape.apply(x, shape=tuple(shape))
+
+
+def squeeze(x, axis=None):
+    if axis is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        axes = normalize_axis(axis, x.ndim, "squeeze")
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ShapeError(f"squeeze: axis {a} of shape {x.shape} has length {x.shape[a]}, not 1")
+        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    return Reshape.apply(x, shape=shape)
+
+
+def _unwrap_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if type(index) is tuple:
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if type(index) is list:  # NumPy reads a list index as an integer array
+        import numpy as np
+        return np.asarray(index)
+    return index
+
+
+def getitem(x, index):
+    return GetItem.apply(x, index=_unwrap_index(index))
+
+
+def concatenate(tensors, axis: int = 0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ShapeError("concatenate: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis: int = 0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ShapeError("stack: needs at least one tensor")
+    return Stack.apply(*tensors, axis=axis)
+
+
+def split(x, indices_or_sections, axis: int = 0):
+    """NumPy's ``split``: a list of tensors."""
+    sections = indices_or_sections
+    if not isinstance(sections, int):
+        sections = list(sections)
+    return list(Split.apply(x, sections=sections, axis=axis))
+
+
+def pad(x, pad_width, constant_values: float = 0.0):
+    return Pad.apply(x, pad_width=pad_width, value=constant_values)
+
+
+def roll(x, shift, axis=None):
+    return Roll.apply(x, shift=shift, axis=axis)
+
+
+def take_along_axis(x, indices, axis: int):
+    return TakeAlongAxis.apply(x, as_tensor(indices, like=x), axis=axis)
