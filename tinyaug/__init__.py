@@ -6,7 +6,7 @@
     y.backward()
     x.grad
 """
-from . import backends
+from . import backends, nn, optim
 from .autograd import (AnomalyError, BackendError, DTypeError, Function, GradcheckError, GraphError,
                        Parameter, ShapeError, Tensor, TinyaugError, as_tensor, detect_anomaly,
                        enable_grad, get_default_dtype, gradcheck, is_grad_enabled, no_grad,
