@@ -10,7 +10,7 @@ from . import backends, nn, optim
 from .autograd import (AnomalyError, BackendError, DTypeError, Function, GradcheckError, GraphError,
                        Parameter, ShapeError, Tensor, TinyaugError, as_tensor, detect_anomaly,
                        enable_grad, get_default_dtype, gradcheck, is_grad_enabled, no_grad,
-                       set_default_dtype, tensor)
+                       set_default_dtype, tensor, to_numpy)
 from .autograd.ops import *  # noqa: F401,F403 - the op namespace, NumPy names
 from .autograd.ops import __all__ as _ops_all
 from .backends import get_backend, set_backend
@@ -23,5 +23,5 @@ __all__ = [
     "AnomalyError", "BackendError", "DTypeError", "Function", "GradcheckError", "GraphError",
     "Parameter", "ShapeError", "Tensor", "TinyaugError", "as_tensor", "backends", "detect_anomaly",
     "enable_grad", "get_backend", "get_default_dtype", "gradcheck", "is_grad_enabled", "no_grad",
-    "set_backend", "set_default_dtype", "tensor", *_ops_all,
+    "set_backend", "set_default_dtype", "tensor", "to_numpy", *_ops_all,
 ]

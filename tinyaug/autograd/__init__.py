@@ -5,6 +5,6 @@ from .errors import (AnomalyError, BackendError, DTypeError, GradcheckError, Gra
 from .function import Function
 from .gradcheck import gradcheck
 from .state import detect_anomaly, enable_grad, get_default_dtype, is_grad_enabled, no_grad, set_default_dtype
-from .tensor import Parameter, Tensor, as_tensor, tensor
+from .tensor import Parameter, Tensor, as_tensor, tensor, to_numpy
 
 _methods.attach()

@@ -214,3 +214,11 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
         raise BackendError(f"cannot use a {type(value).__name__} as an operand of a "
                            f"{backends.backend_of(like.data).name} tensor")
     return tensor(value)
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    """A host ``numpy.ndarray`` from a Tensor or an array of any backend (for tests, plots, I/O)."""
+    if isinstance(value, Tensor):
+        return value.numpy()
+    backend = backends._BY_ARRAY_TYPE.get(type(value))
+    return backend.to_host(value) if backend is not None else np.asarray(value)
