@@ -155,6 +155,8 @@ class Parameter(Tensor):
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        elif type(data) is np.ndarray:
+            data = backends.get_backend().asarray(data)  # a host array goes to the default backend
         elif not isinstance(data, tuple(backends._BY_ARRAY_TYPE)):
             data = backends.get_backend().asarray(data, dtype=STATE.default_dtype)
         super().__init__(data, requires_grad=requires_grad, name=name)
@@ -167,8 +169,8 @@ def _infer_array(data: Any, dtype, backend_name: str | None):
     if isinstance(data, Tensor):
         data = data.data
     known = backends._BY_ARRAY_TYPE.get(type(data))
-    if known is not None and backend_name is None:
-        backend = known
+    if known is not None and backend_name is None and type(data) is not np.ndarray:
+        backend = known  # device arrays stay where they are; host arrays go to the default backend
     else:
         backend = backends.get_backend(backend_name)
         if known is not None and known is not backend:
@@ -192,8 +194,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 
     ``data``: a Python number or (nested) list, a NumPy/CuPy array, or a Tensor (its data is
     used). Python floats become ``float32`` (see ``set_default_dtype``); arrays keep their dtype.
-    ``backend``: ``"numpy"``, ``"cupy"`` or ``"standin"``; defaults to the array's own backend,
-    else the default backend.
+    ``backend``: ``"numpy"``, ``"cupy"`` or ``"standin"``; defaults to a device array's own
+    backend, else (host NumPy arrays, lists, numbers) the default backend.
     """
     array = _infer_array(data, dtype, backend)
     return Tensor(array, requires_grad=requires_grad)
