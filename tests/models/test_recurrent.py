@@ -315,3 +315,22 @@ def test_lstm_learns_to_recall_the_first_bit(fused):
         optimizer.step()
         losses.append(loss.item())
     assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:10])
+
+
+def test_float_dtype_mismatch_is_an_error_and_integer_inputs_are_cast():
+    cell = LSTMCell(INPUT, HIDDEN)  # float32 weights
+    state = cell.initial_state(BATCH)
+    with pytest.raises(ta.DTypeError, match=r"LSTMCell\(4, 6\): the input has dtype float64.*float32"):
+        cell(ta.tensor(np.zeros((BATCH, INPUT))), state)
+    with pytest.raises(ta.DTypeError, match=r"LSTM\(4, 6\): the initial h of layer 0 has dtype float64"):
+        LSTM(INPUT, HIDDEN)(ta.tensor(np.zeros((TIME, BATCH, INPUT), np.float32)),
+                            [(ta.tensor(np.zeros((BATCH, HIDDEN))), state[1])])
+    with pytest.raises(ta.DTypeError, match=r"GRUCell\(4, 6\): the state h has dtype float64"):
+        gru = GRUCell(INPUT, HIDDEN)
+        gru(ta.tensor(np.zeros((BATCH, INPUT), np.float32)), ta.tensor(np.zeros((BATCH, HIDDEN))))
+    bits = np.random.default_rng(0).integers(0, 2, (TIME, BATCH, INPUT))
+    model = LSTM(INPUT, HIDDEN)
+    from_bits, _ = model(ta.tensor(bits))
+    from_floats, _ = model(ta.tensor(bits.astype(np.float32)))
+    assert from_bits.dtype == np.float32
+    np.testing.assert_array_equal(ta.to_numpy(from_bits), ta.to_numpy(from_floats))

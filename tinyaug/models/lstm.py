@@ -20,12 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import ops
-from ..autograd.tensor import Tensor, as_tensor
+from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ..nn import init
 from ..nn.layers import make_parameter
 from ..nn.module import Module
 from .lstm_fused import fused_lstm_cell, fused_lstm_sequence
+from .rnn import _as_weight_dtype
 
 LSTMState = tuple  # (h, c), each (batch, hidden)
 
@@ -82,8 +83,7 @@ class LSTMCell(Module):
                 Tensor(xp.zeros(shape, dtype=self.weight_hidden.dtype)))
 
     def forward(self, x: Tensor, state: LSTMState) -> tuple[Tensor, LSTMState]:
-        x = as_tensor(x, like=self.weight_input)
-        h, c = _check_step(self, x, state)
+        x, h, c = _check_step(self, x, state)
         step = fused_lstm_cell if self.fused else lstm_cell_composite
         h_new, c_new = step(x, h, c, self.weight_input, self.weight_hidden, self.bias)
         return h_new, (h_new, c_new)
@@ -94,16 +94,17 @@ class LSTMCell(Module):
 
 def _check_step(cell, x: Tensor, state) -> tuple:
     name = f"{type(cell).__name__}({cell.input_size}, {cell.hidden_size})"
+    x = _as_weight_dtype(name, "the input", x, cell.weight_input)
     if x.ndim != 2 or x.shape[1] != cell.input_size:
         raise ShapeError(f"{name}: input must be (batch, {cell.input_size}), got shape {x.shape}")
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise ShapeError(f"{name}: state must be a tuple (h, c), got {type(state).__name__}")
-    h, c = (as_tensor(s, like=x) for s in state)
+    h, c = (_as_weight_dtype(name, what, s, cell.weight_input) for what, s in zip(("h", "c"), state))
     expected = (x.shape[0], cell.hidden_size)
     if h.shape != expected or c.shape != expected:
         raise ShapeError(f"{name}: state (h, c) must be two ({x.shape[0]}, {cell.hidden_size}) "
                          f"tensors for a batch of {x.shape[0]}, got h {h.shape}, c {c.shape}")
-    return h, c
+    return x, h, c
 
 
 class LSTM(Module):
@@ -166,11 +167,14 @@ class LSTM(Module):
         return [tuple(state) for state in initial_state]
 
     def forward(self, inputs: Tensor, initial_state=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        inputs = as_tensor(inputs, like=self.cells[0].weight_input)
+        name = f"LSTM({self.input_size}, {self.hidden_size})"
+        inputs = _as_weight_dtype(name, "the input", inputs, self.cells[0].weight_input)
         if inputs.ndim != 3 or inputs.shape[2] != self.input_size or inputs.shape[0] == 0:
             raise ShapeError(f"LSTM({self.input_size}, {self.hidden_size}): inputs must be "
                              f"(time ≥ 1, batch, {self.input_size}), got shape {inputs.shape}")
-        states = self._layer_states(initial_state, inputs.shape[1])
+        states = [tuple(_as_weight_dtype(name, f"the initial {what} of layer {layer}", s,
+                                         self.cells[0].weight_input) for what, s in zip("hc", state))
+                  for layer, state in enumerate(self._layer_states(initial_state, inputs.shape[1]))]
         layer_input = inputs
         final_h, final_c = [], []
         for cell, (h, c) in zip(self.cells, states):

@@ -7,14 +7,27 @@ import numpy as np
 
 from ..autograd import ops
 from ..autograd.tensor import Tensor, as_tensor
-from ..errors import ShapeError
+from ..errors import DTypeError, ShapeError
 from ..nn import init
 from ..nn.layers import make_parameter
 from ..nn.module import Module
 
 
+def _as_weight_dtype(name: str, what: str, value, weight: Tensor) -> Tensor:
+    """``value`` as a tensor of the weights' dtype: integer/bool data (bits, one-hots) is cast;
+    a different floating dtype is an error, since NumPy would silently promote everything."""
+    value = as_tensor(value, like=weight)
+    if value.dtype == weight.dtype:
+        return value
+    if value.dtype.kind in "biu":
+        return Tensor(value.data.astype(weight.dtype))
+    raise DTypeError(f"{name}: {what} has dtype {value.dtype} (shape {value.shape}) but the "
+                     f"weights are {weight.dtype}; cast one of them (x.astype(...) or model.astype(...))")
+
+
 def _check_step(cell: Module, x: Tensor, h) -> Tensor:
     name = f"{type(cell).__name__}({cell.input_size}, {cell.hidden_size})"
+    x = _as_weight_dtype(name, "the input", x, cell.weight_input)
     if x.ndim != 2 or x.shape[1] != cell.input_size:
         raise ShapeError(f"{name}: input must be (batch, {cell.input_size}), got shape {x.shape}")
     if not isinstance(h, Tensor):
@@ -23,7 +36,7 @@ def _check_step(cell: Module, x: Tensor, h) -> Tensor:
     if h.shape != (x.shape[0], cell.hidden_size):
         raise ShapeError(f"{name}: state h must be ({x.shape[0]}, {cell.hidden_size}) for a batch "
                          f"of {x.shape[0]}, got {h.shape}")
-    return h
+    return x, _as_weight_dtype(name, "the state h", h, cell.weight_input)
 
 
 class _SingleStateCell(Module):
@@ -60,8 +73,7 @@ class RNNCell(_SingleStateCell):
         self.bias = make_parameter(np.zeros(hidden_size), dtype)
 
     def forward(self, x: Tensor, state: Tensor) -> tuple[Tensor, Tensor]:
-        x = as_tensor(x, like=self.weight_input)
-        h = _check_step(self, x, state)
+        x, h = _check_step(self, x, state)
         pre_activation = x @ self.weight_input + h @ self.weight_hidden + self.bias
         h_new = ops.tanh(pre_activation) if self.nonlinearity == "tanh" else ops.relu(pre_activation)
         return h_new, h_new
@@ -94,8 +106,7 @@ class GRUCell(_SingleStateCell):
         self.bias = make_parameter(np.zeros(3 * hidden_size), dtype)
 
     def forward(self, x: Tensor, state: Tensor) -> tuple[Tensor, Tensor]:
-        x = as_tensor(x, like=self.weight_input)
-        h = _check_step(self, x, state)
+        x, h = _check_step(self, x, state)
         H = self.hidden_size
         input_part = x @ self.weight_input + self.bias                       # (B, 3H)
         hidden_gates = h @ self.weight_hidden[:, :2 * H]                      # (B, 2H): r and z
