@@ -59,7 +59,28 @@ class Optimizer:
                     state[f"{name}.{index}"] = backends.backend_of(buffer).to_host(buffer).copy()
         return state
 
+    def check_state_dict(self, state: dict) -> None:
+        """Raise (naming the entry) unless ``state`` fits this optimizer's parameters."""
+        for key in ("lr", "steps"):
+            if key not in state:
+                raise KeyError(f"{type(self).__name__}.load_state_dict: missing {key!r}")
+        known = {f"{name}.{index}" for name in self.state for index in range(len(self.params))}
+        arrays = [key for key in state if key not in ("lr", "steps") and not np.isscalar(state[key])]
+        unexpected = sorted(key for key in arrays if key not in known)
+        if unexpected:
+            raise KeyError(f"{type(self).__name__}.load_state_dict: unexpected entries "
+                           f"{', '.join(unexpected)} (this optimizer has {len(self.params)} "
+                           f"parameters and buffers {', '.join(self.state) or 'none'})")
+        for key in arrays:
+            index = int(key.rsplit(".", 1)[1])
+            shape = tuple(np.shape(state[key]))
+            if shape != self.params[index].shape:
+                raise ShapeError(f"{type(self).__name__}.load_state_dict: {key} has shape "
+                                 f"{shape}, parameter {index} has shape {self.params[index].shape}")
+
     def load_state_dict(self, state: dict) -> None:
+        """Restore from ``state_dict()`` output; checked entirely before anything changes."""
+        self.check_state_dict(state)
         self.lr = float(state["lr"])
         self.steps = int(state["steps"])
         for name in self.state:
@@ -69,9 +90,6 @@ class Optimizer:
                     self.state[name][index] = None
                     continue
                 value = np.asarray(state[key])
-                if value.shape != p.shape:
-                    raise ShapeError(f"{type(self).__name__}.load_state_dict: {key} has shape "
-                                     f"{value.shape}, parameter {index} has shape {p.shape}")
                 self.state[name][index] = backends.backend_of(p.data).from_host(value.astype(p.dtype))
 
 

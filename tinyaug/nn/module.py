@@ -125,7 +125,8 @@ class Module:
             if extra:
                 parts.append("unexpected " + ", ".join(extra))
             raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
-        for name, p in own.items():
+        host = {}
+        for name, p in own.items():  # check every entry before changing any parameter
             if name not in state:
                 continue
             value = state[name]
@@ -133,6 +134,9 @@ class Module:
             if tuple(value.shape) != p.shape:
                 raise ShapeError(f"load_state_dict for {type(self).__name__}: {name} has shape "
                                  f"{tuple(value.shape)} in the state but {p.shape} in the model")
+            host[name] = value
+        for name, value in host.items():
+            p = own[name]
             backend = backends.backend_of(p.data)
             p.data = backend.from_host(value.astype(p.dtype, copy=True))
 

@@ -38,6 +38,12 @@ class Experiment:
     #: The metric the progress bar and the learning curve show next to the loss.
     headline_metric: ClassVar[str] = "loss"
 
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        """The full default configuration the command starts from (``defaults`` unless a
+        subclass merges in more, e.g. its task's parameters)."""
+        return dict(cls.defaults)
+
     def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
         self.config = config
         self.rng = rng

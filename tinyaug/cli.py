@@ -1,0 +1,180 @@
+"""The ``tinyaug`` command.
+
+    tinyaug list
+    tinyaug train --task copy --model lstm [--steps N] [--batch-size B] [--lr LR] [--seed S]
+                  [--out DIR] [--set key=value ...] [--progress auto|bar|lines|quiet]
+    tinyaug train --resume DIR [--steps N]
+    tinyaug eval DIR [--batches K]
+    tinyaug plot DIR
+
+Experiments come from every module of ``tinyaug.experiments`` (discovered on start).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from .training.experiment import EXPERIMENTS
+
+
+def _parse_value(key: str, text: str, default: Any) -> Any:
+    """``text`` converted to the type of ``default`` (bool, int, float, str), else JSON."""
+    try:
+        if isinstance(default, bool):
+            lowered = text.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, str):
+            return text
+    except ValueError:
+        raise SystemExit(f"tinyaug: --set {key}={text}: expected a {type(default).__name__}") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _overrides(args, defaults: dict[str, Any]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in args.set or []:
+        if "=" not in item:
+            raise SystemExit(f"tinyaug: --set expects key=value, got {item!r}")
+        key, text = item.split("=", 1)
+        if key not in defaults:
+            raise SystemExit(f"tinyaug: unknown setting {key!r} for this experiment; known: "
+                             f"{', '.join(sorted(defaults))}")
+        overrides[key] = _parse_value(key, text, defaults[key])
+    for flag, key in (("steps", "steps"), ("batch_size", "batch_size"), ("lr", "lr"), ("seed", "seed")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            if key not in defaults:
+                raise SystemExit(f"tinyaug: --{flag.replace('_', '-')} is not a setting of this experiment")
+            overrides[key] = value
+    return overrides
+
+
+def _discover(stream) -> None:
+    from .experiments import discover
+    for module, error in discover().items():
+        print(f"tinyaug: warning: experiments module {module!r} failed to import: {error}",
+              file=stream)
+
+
+def _cmd_list(args) -> int:
+    if not EXPERIMENTS:
+        print("no experiments registered")
+    for task, model in sorted(EXPERIMENTS):
+        cls = EXPERIMENTS[(task, model)]
+        summary = (cls.__doc__ or "").strip().splitlines()
+        print(f"{task:22s} {model:14s} {summary[0] if summary else ''}".rstrip())
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from .training import loop
+    if args.resume:
+        if args.task or args.model or args.set or args.out:
+            raise SystemExit("tinyaug: --resume DIR takes its settings from DIR/config.json; "
+                             "only --steps and --progress may be given with it")
+        experiment, config, step, wall_time = loop.restore_run(args.resume, steps=args.steps)
+        run_dir = args.resume
+        print(f"resuming {experiment.task}/{experiment.model_name} in {run_dir} at step {step}",
+              file=sys.stderr)
+    else:
+        if not args.task or not args.model:
+            raise SystemExit("tinyaug: train needs --task and --model (or --resume DIR); "
+                             "see `tinyaug list`")
+        try:
+            defaults = loop.default_config(args.task, args.model)
+        except KeyError as error:
+            raise SystemExit(f"tinyaug: {error.args[0]}") from None
+        experiment, config = loop.build_experiment(args.task, args.model, _overrides(args, defaults))
+        run_dir = args.out or os.path.join(
+            "runs", f"{args.task}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+        if os.path.exists(os.path.join(run_dir, loop.CHECKPOINT_FILE)):
+            raise SystemExit(f"tinyaug: {run_dir} already holds a run; use --resume {run_dir} "
+                             "or another --out")
+        step, wall_time = 0, 0.0
+        print(f"training {args.task}/{args.model} into {run_dir} "
+              f"({experiment.model.num_parameters()} parameters)", file=sys.stderr)
+    summary = loop.train(experiment, config, run_dir, start_step=step, wall_time=wall_time,
+                         progress=args.progress)
+    final = ", ".join(f"{k} {v:.4g}" for k, v in summary["last_eval"].items())
+    print(f"step {summary['step']}: {final}" if final else f"step {summary['step']}", file=sys.stderr)
+    return 130 if summary["interrupted"] else 0
+
+
+def _cmd_eval(args) -> int:
+    from .training import loop
+    experiment, config, step, _ = loop.restore_run(args.run_dir)
+    totals: dict[str, list[float]] = {}
+    for index in range(args.batches):
+        metrics = experiment.evaluate(np.random.default_rng([int(config.get("seed", 0)), 3, index]))
+        for key, value in metrics.items():
+            totals.setdefault(key, []).append(float(value))
+    result = {"step": step, **{k: float(np.mean(v)) for k, v in totals.items()}}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from .training import loop
+    experiment, config, step, _ = loop.restore_run(args.run_dir)
+    for path in experiment.plot(args.run_dir, loop.evaluation_rng(config, step)):
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tinyaug", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="print the registered (task, model) pairs")
+    train = commands.add_parser("train", help="train an experiment (or resume one)")
+    train.add_argument("--task")
+    train.add_argument("--model")
+    train.add_argument("--steps", type=int)
+    train.add_argument("--batch-size", dest="batch_size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--out", help="run folder (default runs/<task>-<model>-<timestamp>)")
+    train.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override any setting of the experiment (repeatable)")
+    train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    train.add_argument("--progress", choices=("auto", "bar", "lines", "quiet"), default="auto")
+    evaluate = commands.add_parser("eval", help="evaluate a saved run's checkpoint")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--batches", type=int, default=4)
+    plot = commands.add_parser("plot", help="redraw a saved run's figures")
+    plot.add_argument("run_dir")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _discover(sys.stderr)
+    handlers = {"list": _cmd_list, "train": _cmd_train, "eval": _cmd_eval, "plot": _cmd_plot}
+    try:
+        return handlers[args.command](args)
+    except FileNotFoundError as error:
+        print(f"tinyaug: {error}", file=sys.stderr)
+        return 2
+    except KeyError as error:
+        print(f"tinyaug: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
