@@ -15,8 +15,9 @@ class Module:
     """Base class of layers and models.
 
     Assigning a ``Parameter`` or a ``Module`` to an attribute registers it; ``parameters()``
-    then finds it, in assignment order. Subclasses implement ``forward``; calling the module
-    calls ``forward``.
+    then finds it: the module's own parameters in assignment order, then each sub-module's
+    (recursively, in assignment order), as PyTorch does. Subclasses implement ``forward``;
+    calling the module calls ``forward``.
     """
 
     def __init__(self) -> None:
