@@ -75,7 +75,7 @@ class Function:
         except (ValueError, TypeError, IndexError) as exc:
             raise ShapeError(f"{cls.__name__}: {exc} (inputs: {_describe(arrays)})") from exc
         if STATE.anomaly:
-            _check_finite(cls, "forward", outputs, arrays)
+            _check_finite(cls, "forward", outputs, arrays, fn.xp)
         if record:
             fn.inputs = tensors
             fn.sequence = next(_sequence)
@@ -93,10 +93,11 @@ class Function:
 
     def release(self) -> None:
         """Drop everything saved for backward; a later backward through this op is an error."""
-        sequence = self.__dict__.get("sequence")
-        self.__dict__.clear()
-        self.sequence = sequence
-        self.inputs = None
+        kept = self.__dict__
+        sequence, output_meta = kept.get("sequence"), kept.get("output_meta")
+        kept.clear()
+        # What the walk reads before it can tell that the op was released.
+        self.sequence, self.output_meta, self.inputs = sequence, output_meta, None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -122,13 +123,12 @@ def _mixed_backends_message(cls, inputs) -> str:
             "move them to one with .to(...)")
 
 
-def _check_finite(cls, direction: str, outputs, arrays) -> None:
+def _check_finite(cls, direction: str, outputs, arrays, xp) -> None:
     outputs = outputs if type(outputs) is tuple else (outputs,)
     for index, out in enumerate(outputs):
         if out is None or out.dtype.kind not in "fc":
             continue
-        xp = _BY_ARRAY_TYPE[type(out)].xp
-        if not bool(xp.isfinite(out).all()):
+        if not bool(xp.isfinite(out).all()):  # xp.isfinite also takes NumPy scalars
             what = "output" if direction == "forward" else "gradient of input"
             raise AnomalyError(f"{cls.__name__}.{direction} produced NaN or Inf in {what} {index} "
                                f"(shape {tuple(out.shape)}); inputs: {_describe(arrays)}")

@@ -60,10 +60,12 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
             raise GraphError(f"{type(node).__name__}.backward returned {len(grads_in)} gradients "
                              f"for {len(inputs)} inputs")
         if anomaly:
-            _check_finite(type(node), "backward", grads_in, grads_out)
+            _check_finite(type(node), "backward", grads_in, grads_out, node.xp)
         for x, g, needed in zip(inputs, grads_in, node.needs_input_grad):
             if g is None or not needed:
                 continue
+            if type(g) is not type(x.data):  # NumPy arithmetic on 0-d arrays gives scalars
+                g = node.xp.asarray(g)
             if g.shape != x.data.shape:
                 raise ShapeError(f"{type(node).__name__}.backward returned a gradient of shape "
                                  f"{tuple(g.shape)} for an input of shape {tuple(x.data.shape)}")
@@ -93,7 +95,7 @@ def _accumulate_leaf(leaf, grad) -> None:
         # modify .grad in place (clipping, zeroing), which must not touch the others.
         leaf.grad = grad.copy()
     else:
-        leaf.grad = leaf.grad + grad
+        leaf.grad += grad  # in place: the array is our own copy, and a 0-d array stays an array
 
 
 def _freed_error(node) -> GraphError:

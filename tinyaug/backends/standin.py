@@ -100,6 +100,10 @@ class StandinArray(NDArrayOperatorsMixin):
         self._array[_unwrap_index(index)] = _unwrap(value, "__setitem__")
 
     def __getattr__(self, name):
+        if name.startswith("__"):
+            # Never hand out __array_interface__/__array_struct__: NumPy would use them to
+            # convert silently, which is exactly what CuPy (and so the stand-in) refuses.
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
         attr = getattr(self._array, name)
         if callable(attr):
             def method(*args, **kwargs):

@@ -48,6 +48,13 @@ class Einsum(Function):
             if len(letters) != array.ndim:
                 raise ShapeError(f"einsum '{self.subscripts}': operand '{letters}' has shape "
                                  f"{array.shape} ({array.ndim} dimensions, {len(letters)} letters)")
+        sizes = {}
+        for letters, array in zip(inputs, operands):
+            for letter, size in zip(letters, array.shape):
+                if sizes.setdefault(letter, size) != size:
+                    raise ShapeError(f"einsum '{self.subscripts}': letter '{letter}' has sizes "
+                                     f"{sizes[letter]} and {size} (operand shapes "
+                                     + ", ".join(str(a.shape) for a in operands) + ")")
         self.inputs_letters, self.output_letters, self.operands = inputs, output, operands
         return self.xp.einsum(f"{','.join(inputs)}->{output}", *operands)
 
