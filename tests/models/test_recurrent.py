@@ -3,6 +3,8 @@ float64, outputs and every gradient), equations against a NumPy reference, error
 training that must lower the loss."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinyaug as ta
 from tinyaug.models import (GRUCell, LSTM, LSTMCell, RNNCell, fused_lstm_cell,
@@ -62,6 +64,20 @@ def test_fused_cell_matches_composite_to_1e10(rng):
 
 def test_fused_sequence_matches_composite_to_1e10(rng):
     arrays = _random_arrays(rng, time=TIME)
+    fused = _outputs_and_grads(fused_lstm_sequence, arrays)
+    composite = _outputs_and_grads(lstm_sequence_composite, arrays)
+    _assert_close_lists(fused[0], composite[0])
+    _assert_close_lists(fused[1], composite[1])
+
+
+@settings(max_examples=15, deadline=None)
+@given(time=st.integers(1, 4), batch=st.integers(1, 3), input_size=st.integers(1, 4),
+       hidden=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_fused_sequence_matches_composite_for_any_shape(time, batch, input_size, hidden, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((time, batch, input_size)), rng.standard_normal((batch, hidden)),
+              rng.standard_normal((batch, hidden)), rng.standard_normal((input_size, 4 * hidden)),
+              rng.standard_normal((hidden, 4 * hidden)), rng.standard_normal(4 * hidden)]
     fused = _outputs_and_grads(fused_lstm_sequence, arrays)
     composite = _outputs_and_grads(lstm_sequence_composite, arrays)
     _assert_close_lists(fused[0], composite[0])
