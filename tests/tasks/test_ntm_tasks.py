@@ -1,0 +1,148 @@
+"""The NTM paper's tasks: shapes, layouts, determinism, fixed lengths, the registry."""
+import numpy as np
+import pytest
+
+from tinyaug.tasks import TASKS, Task, make_task, ngram_optimal_probabilities, register_task
+
+
+@pytest.mark.parametrize("name", sorted(["copy", "repeat-copy", "associative-recall",
+                                         "priority-sort", "dynamic-ngrams"]))
+def test_every_task_returns_consistent_float_batches(name):
+    task = make_task(name)
+    inputs, targets, mask = task.batch(5, np.random.default_rng(0))
+    time = inputs.shape[0]
+    assert inputs.shape == (time, 5, task.input_size)
+    assert targets.shape == (time, 5, task.output_size)
+    assert mask.shape == (time, 5)
+    assert inputs.dtype == targets.dtype == mask.dtype == np.float64
+    assert set(np.unique(mask)) <= {0.0, 1.0} and mask.sum(axis=0).min() > 0
+    # targets are zero wherever the loss does not count
+    assert not targets[mask == 0].any()
+    # seeded: the same generator state gives the same batch
+    again = task.batch(5, np.random.default_rng(0))
+    for a, b in zip((inputs, targets, mask), again):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_copy_layout():
+    task = make_task("copy", min_length=2, max_length=7)
+    assert (task.input_size, task.output_size) == (9, 8)
+    inputs, targets, mask = task.batch(64, np.random.default_rng(1))
+    assert inputs.shape[0] == 2 * mask.sum(axis=0).max() + 1
+    for b in range(64):
+        delimiter_at = np.flatnonzero(inputs[:, b, 8])
+        assert len(delimiter_at) == 1
+        length = delimiter_at[0]
+        assert 2 <= length <= 7
+        np.testing.assert_array_equal(targets[length + 1:2 * length + 1, b], inputs[:length, b, :8])
+        np.testing.assert_array_equal(np.flatnonzero(mask[:, b]), np.arange(length + 1, 2 * length + 1))
+        assert not inputs[length + 1:, b].any()  # nothing shown while answering
+
+
+def test_copy_lengths_cover_the_range_and_fixed_length_works():
+    task = make_task("copy")
+    _, _, mask = task.batch(2000, np.random.default_rng(2))
+    lengths = mask.sum(axis=0)
+    assert lengths.min() == 1 and lengths.max() == 20
+    assert lengths.mean() == pytest.approx(10.5, abs=0.4)
+    inputs, targets, mask = task.batch(3, np.random.default_rng(3), length=120)
+    assert inputs.shape == (241, 3, 9)
+    np.testing.assert_array_equal(mask.sum(axis=0), [120, 120, 120])
+
+
+def test_repeat_copy_layout():
+    task = make_task("repeat-copy")
+    assert (task.input_size, task.output_size) == (10, 9)
+    inputs, targets, mask = task.batch(32, np.random.default_rng(4))
+    for b in range(32):
+        marker_at = np.flatnonzero(inputs[:, b, 8])
+        assert len(marker_at) == 1
+        length = marker_at[0]
+        repeats = round(inputs[length, b, 9] * 10)
+        assert 1 <= length <= 10 and 1 <= repeats <= 10
+        answer = targets[length + 1:length + 1 + length * repeats, b, :8]
+        np.testing.assert_array_equal(answer, np.tile(inputs[:length, b, :8], (repeats, 1)))
+        end = length + 1 + length * repeats
+        assert targets[end, b, 8] == 1 and targets[:, b, 8].sum() == 1
+        assert mask[:, b].sum() == length * repeats + 1
+    fixed = task.batch(2, np.random.default_rng(5), length=3, repeats=12)[2]
+    np.testing.assert_array_equal(fixed.sum(axis=0), [37, 37])
+
+
+def test_associative_recall_target_is_the_item_after_the_query():
+    task = make_task("associative-recall")
+    assert (task.input_size, task.output_size) == (8, 6)
+    inputs, targets, mask = task.batch(32, np.random.default_rng(6))
+    for b in range(32):
+        item_starts = np.flatnonzero(inputs[:, b, 6])
+        count = len(item_starts)
+        assert 2 <= count <= 6
+        items = [inputs[s + 1:s + 4, b, :6] for s in item_starts]
+        query_marks = np.flatnonzero(inputs[:, b, 7])
+        assert len(query_marks) == 2 and query_marks[1] - query_marks[0] == 4
+        query = inputs[query_marks[0] + 1:query_marks[1], b, :6]
+        matches = [i for i in range(count - 1) if np.array_equal(items[i], query)]
+        assert matches
+        answer = targets[mask[:, b] == 1, b]
+        assert any(np.array_equal(answer, items[i + 1]) for i in matches)
+
+
+def test_priority_sort_targets_are_the_highest_priorities_in_order():
+    task = make_task("priority-sort")
+    inputs, targets, mask = task.batch(8, np.random.default_rng(7))
+    assert inputs.shape == (37, 8, 10) and mask.sum() == 8 * 16
+    for b in range(8):
+        priorities = inputs[:20, b, 8]
+        assert priorities.min() >= -1 and priorities.max() <= 1
+        best = np.argsort(-priorities)[:16]
+        np.testing.assert_array_equal(targets[21:, b], inputs[best, b, :8])
+        assert inputs[20, b, 9] == 1
+
+
+def test_dynamic_ngrams_and_the_optimal_predictor():
+    task = make_task("dynamic-ngrams", length=300)
+    inputs, targets, mask = task.batch(64, np.random.default_rng(8))
+    assert inputs.shape == (299, 64, 1)
+    np.testing.assert_array_equal(inputs[1:], targets[:-1])  # target is the next input
+    optimal = ngram_optimal_probabilities(inputs, targets, order=6)
+    assert optimal.shape == targets.shape
+    eps = 1e-12
+    cost = -(targets * np.log2(optimal + eps) + (1 - targets) * np.log2(1 - optimal + eps))
+    # Beta(½, ½) tables are far from fair coins: the Bayes predictor beats 1 bit per step
+    assert cost[50:].mean() < 0.85
+    # the optimal predictor at one step, by hand
+    bits = np.concatenate([inputs[:1, 0, 0], targets[:, 0, 0]]).astype(int)
+    t = 120
+    context = tuple(bits[t - 4:t + 1])
+    following = [bits[s + 1] for s in range(4, t) if tuple(bits[s - 4:s + 1]) == context]
+    expected = (sum(following) + 0.5) / (len(following) + 1)
+    assert optimal[t, 0, 0] == pytest.approx(expected)
+
+
+def test_registry_errors_and_adding_a_task_is_a_few_lines():
+    with pytest.raises(KeyError, match="unknown task 'nope'"):
+        make_task("nope")
+    with pytest.raises(TypeError, match="no parameter.*colour"):
+        make_task("copy", colour=3)
+    with pytest.raises(ValueError, match="min_length <= max_length"):
+        make_task("copy", min_length=5, max_length=2)
+
+    @register_task
+    class Parity(Task):
+        name = "test-parity"
+        defaults = {"bits": 4}
+
+        def __init__(self, bits=4):
+            super().__init__(input_size=1, output_size=1)
+            self.bits = bits
+
+        def batch(self, batch_size, rng):
+            inputs = rng.integers(0, 2, size=(self.bits, batch_size, 1)).astype(float)
+            targets = np.cumsum(inputs, axis=0) % 2
+            return inputs, targets, np.ones((self.bits, batch_size))
+
+    try:
+        assert TASKS["test-parity"] is Parity
+        assert make_task("test-parity", bits=3).batch(2, np.random.default_rng(0))[0].shape == (3, 2, 1)
+    finally:
+        del TASKS["test-parity"]
