@@ -14,6 +14,7 @@ from .autograd import (AnomalyError, BackendError, DTypeError, Function, Gradche
 from .autograd.ops import *  # noqa: F401,F403 - the op namespace, NumPy names
 from .autograd.ops import __all__ as _ops_all
 from .backends import get_backend, set_backend
+from .checkpoint import CheckpointError, load, save
 
 backends._from_environment()
 

@@ -100,8 +100,8 @@ def read(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
-        raise CheckpointError(f"checkpoint {path!r} is truncated or corrupted and cannot be "
-                              f"read ({type(error).__name__}: {error})") from None
+        raise CheckpointError(f"checkpoint {path!r} is truncated, corrupted or not a plain-array "
+                              f"checkpoint and cannot be read ({type(error).__name__}: {error})") from None
     if _METADATA_KEY not in arrays:
         raise CheckpointError(f"checkpoint {path!r} has no {_METADATA_KEY} entry: it was not "
                               "written by tinyaug.save")
