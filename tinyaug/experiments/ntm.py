@@ -1,0 +1,113 @@
+"""The Neural Turing Machine on the NTM paper's tasks (Graves, Wayne & Danihelka 2014, §4):
+``copy/ntm``, ``repeat-copy/ntm``, ``associative-recall/ntm``, ``priority-sort/ntm``.
+
+Model settings (``--set key=value``): ``controller`` (``lstm`` | ``feedforward``),
+``controller_size``, ``memory`` (``ROWSxWIDTH``, e.g. ``128x20``), ``read_heads``,
+``write_heads``, ``shift_width`` (odd), ``memory_init`` (``constant`` | ``learned``),
+``fused`` (addressing and writes as single ops). Training defaults (Adam, global-norm clipping,
+batch 16, step count) were chosen by the experiments recorded in docs/sections/ntm.md.
+
+``plot`` writes, besides the learning curve and a sample: ``generalisation.png`` (copy:
+targets and outputs at lengths 10, 20, 30, 50, 120, paper Figs. 4–5) and ``memory_use.png``
+(read and write weightings over time with the add vectors, paper Fig. 6).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..models.ntm import NTM
+from ..training.experiment import register
+from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
+
+NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20",
+                "read_heads": 1, "write_heads": 1, "shift_width": 3, "memory_init": "constant",
+                "fused": True}
+
+
+def parse_memory(text: str) -> tuple[int, int]:
+    """``"128x20"`` -> (128, 20): memory rows N and word width W."""
+    try:
+        rows, width = (int(part) for part in str(text).lower().split("x"))
+    except ValueError:
+        raise ValueError(f"ntm: memory must look like ROWSxWIDTH (e.g. 128x20), got {text!r}") from None
+    if rows < 1 or width < 1:
+        raise ValueError(f"ntm: memory {text!r} must have at least one row and one column")
+    return rows, width
+
+
+class NTMExperiment(SequenceExperiment):
+    """Builds an ``NTM`` from the config; the task, loss and metrics are shared."""
+
+    model_name = "ntm"
+    defaults = dict(NTM_DEFAULTS)
+
+    def build_model(self, input_size: int, output_size: int, rng: np.random.Generator) -> NTM:
+        rows, width = parse_memory(self.config["memory"])
+        return NTM(input_size, output_size, controller=str(self.config["controller"]),
+                   controller_size=int(self.config["controller_size"]), memory_rows=rows,
+                   memory_width=width, read_heads=int(self.config["read_heads"]),
+                   write_heads=int(self.config["write_heads"]),
+                   shift_width=int(self.config["shift_width"]),
+                   memory_init=str(self.config["memory_init"]), fused=bool(self.config["fused"]),
+                   rng=rng)
+
+    def trace(self, batch) -> tuple[np.ndarray, dict]:
+        """Host logits and the memory trace (weightings, add vectors) for a host batch."""
+        self.model.eval()
+        return self.model.run_traced(batch[0].astype(self.dtype))
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        paths = super().plot(run_dir, rng)
+        from ..models.ntm import figures as ntm_figures
+        if self.task == "copy":
+            paths.append(ntm_figures.generalisation_figure(self, os.path.join(run_dir, "generalisation.png"), rng))
+        paths.append(ntm_figures.memory_use_figure(self, os.path.join(run_dir, "memory_use.png"), rng))
+        return paths
+
+
+@register
+class CopyNTM(NTMExperiment):
+    """Copy, lengths 1–20. Defaults: Adam lr 1e-3, clip 10, batch 16 (docs/sections/ntm.md)."""
+    task = "copy"
+    defaults = {**NTM_DEFAULTS, "steps": 3000, "generalisation_length": 40}
+
+
+@register
+class RepeatCopyNTM(NTMExperiment):
+    task = "repeat-copy"
+    defaults = {**NTM_DEFAULTS, "steps": 10000}
+
+
+@register
+class AssociativeRecallNTM(NTMExperiment):
+    task = "associative-recall"
+    defaults = {**NTM_DEFAULTS, "memory": "128x20", "steps": 10000}
+
+
+@register
+class PrioritySortNTM(NTMExperiment):
+    """The paper used a feedforward controller with 8 heads (5 read, 3 write) here."""
+    task = "priority-sort"
+    defaults = {**NTM_DEFAULTS, "controller": "feedforward", "read_heads": 5, "write_heads": 3,
+                "steps": 10000}
+
+
+def evaluate_copy_lengths(experiment: NTMExperiment, lengths, sequences: int, rng: np.random.Generator,
+                          batch_size: int = 100) -> dict[int, tuple[float, float]]:
+    """{length: (bits per sequence, wrong bits per sequence)} over ``sequences`` fresh copy
+    sequences of each fixed length (lengths outside training allowed)."""
+    results = {}
+    for length in lengths:
+        bits = wrong = 0.0
+        done = 0
+        while done < sequences:
+            size = min(batch_size, sequences - done)
+            batch = experiment.task_generator.batch(size, rng, length=length)
+            logits = experiment.predict(batch)
+            bits += bits_per_sequence(logits, batch[1], batch[2]) * size
+            wrong += wrong_bits_per_sequence(logits, batch[1], batch[2]) * size
+            done += size
+        results[int(length)] = (bits / sequences, wrong / sequences)
+    return results
