@@ -40,9 +40,10 @@ class Experiment:
 
     @classmethod
     def default_config(cls) -> dict[str, Any]:
-        """The full default configuration the command starts from (``defaults`` unless a
-        subclass merges in more, e.g. its task's parameters)."""
-        return dict(cls.defaults)
+        """The full default configuration the command starts from: the ``defaults`` of every
+        class in the hierarchy merged, base classes first (a subclass's ``defaults`` adds to
+        and overrides its parents')."""
+        return _merged_defaults(cls)
 
     def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
         self.config = config
@@ -68,3 +69,10 @@ class Experiment:
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
         pass
+
+
+def _merged_defaults(cls: type) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(klass.__dict__.get("defaults", {}))
+    return merged

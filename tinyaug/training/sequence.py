@@ -88,7 +88,7 @@ class SequenceExperiment(Experiment):
     @classmethod
     def default_config(cls) -> dict[str, Any]:
         task_defaults = TASKS[cls.task].defaults if cls.task in TASKS else {}
-        return {**SEQUENCE_DEFAULTS, **task_defaults, **cls.defaults}
+        return {**SEQUENCE_DEFAULTS, **task_defaults, **super().default_config()}
 
     def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
         super().__init__(config, rng)
