@@ -1,0 +1,221 @@
+"""Adaptive Computation Time experiments (Graves 2016, arXiv 1603.08983, §3):
+
+    parity/act-rnn        ACT around a 128-unit tanh RNN (the paper's parity network)
+    parity/rnn            the same RNN, one step per input (no ACT)
+    parity/repeat-rnn     the same RNN run a fixed ``repeats`` times per input (ablation)
+    logic/act-lstm, logic/lstm, logic/repeat-lstm
+    addition/act-lstm, addition/lstm, addition/repeat-lstm
+
+Loss per sequence (summed over its real steps), averaged over the batch:
+task loss (BCE for parity and logic; 6 softmax cross-entropies for addition) + τ Σ_t ρ_t
+(eq. 16). Metrics: ``error`` (parity: fraction of wrong examples; logic and addition: sequence
+error rate, a sequence being wrong if any of its outputs is), ``mean_ponder`` (ρ = N + R per
+real input step), ``mean_steps`` (N per real input step).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import optim
+from ..autograd import no_grad, ops, tensor, to_numpy
+from ..autograd.ops import binary_cross_entropy_with_logits, cross_entropy, sum as sum_
+from ..models.act import ACT, FixedRepeat
+from ..models.lstm import LSTMCell
+from ..models.rnn import RNNCell
+from ..nn import Linear, Module
+from ..tasks import make_task
+from ..tasks.addition import Addition
+from ..tasks.logic import Logic
+from ..tasks.parity import Parity
+from ..training.experiment import Experiment, register
+
+
+class ACTNetwork(Module):
+    """``core`` (ACT or FixedRepeat around a cell) and a linear read-out (W_y, b_y of eq. 5,
+    applied to the p-weighted cell output). inputs (T, B, I) -> (logits (T, B, O), ACTResult)."""
+
+    def __init__(self, core: Module, output_size: int, rng: np.random.Generator) -> None:
+        super().__init__()
+        self.core = core
+        self.readout = Linear(core.output_size, output_size, rng=rng)
+
+    def forward(self, inputs, step_mask: np.ndarray | None = None):
+        result = self.core(inputs, step_mask=step_mask)
+        return self.readout(result.outputs), result
+
+
+def build_network(cell_kind: str, use_act: bool, input_size: int, output_size: int,
+                  config: dict[str, Any], rng: np.random.Generator) -> ACTNetwork:
+    """The cell takes the input and the ponder flag (input_size + 1)."""
+    hidden = int(config["hidden_size"])
+    cell = (RNNCell(input_size + 1, hidden, rng=rng) if cell_kind == "rnn"
+            else LSTMCell(input_size + 1, hidden, rng=rng))
+    if use_act:
+        core = ACT(cell, max_ponder=int(config["max_ponder"]), epsilon=float(config["epsilon"]),
+                   halting_bias=float(config["halting_bias"]), rng=rng)
+    else:
+        core = FixedRepeat(cell, repeats=int(config["repeats"]))
+    return ACTNetwork(core, output_size, rng)
+
+
+ACT_DEFAULTS: dict[str, Any] = {
+    "steps": 20000, "batch_size": 128, "lr": 1e-3, "seed": 0, "hidden_size": 128,
+    "tau": 1e-3, "max_ponder": 100, "epsilon": 0.01, "halting_bias": 1.0, "repeats": 1,
+    "clip_norm": 10.0, "eval_batch_size": 1000, "dtype": "float32",
+}
+
+
+class ACTExperiment(Experiment):
+    """Shared by every (task, model) pair of this module; subclasses set ``task``,
+    ``model_name``, ``cell_kind`` ('rnn' or 'lstm'), ``use_act`` and ``defaults``."""
+
+    cell_kind: ClassVar[str] = "rnn"
+    use_act: ClassVar[bool] = True
+    headline_metric: ClassVar[str] = "error"
+
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        from ..tasks import TASKS
+        return {**ACT_DEFAULTS, **TASKS[cls.task].defaults, **cls.defaults}
+
+    def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        from ..tasks import TASKS
+        self.task_generator = make_task(self.task, **{k: config[k] for k in TASKS[self.task].defaults})
+        self.dtype = np.dtype(config.get("dtype", "float32"))
+        init_rng = np.random.default_rng([int(config.get("seed", 0)), 1])
+        self.model = build_network(self.cell_kind, self.use_act, self.task_generator.input_size,
+                                   self.task_generator.output_size, config, init_rng)
+        if self.dtype != np.float32:
+            self.model.astype(self.dtype)
+        self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
+
+    # -- loss and metrics -------------------------------------------------------------------
+    def _digits(self) -> bool:
+        return isinstance(self.task_generator, Addition)
+
+    def _run(self, batch):
+        inputs, targets, mask = batch
+        step_mask = np.any(inputs != 0, axis=2)  # every real step of these tasks is nonzero
+        logits, result = self.model(tensor(inputs.astype(self.dtype)), step_mask=step_mask)
+        return logits, result, step_mask
+
+    def _task_loss(self, logits, targets: np.ndarray, mask: np.ndarray):
+        """Task loss summed over each sequence's masked outputs, summed over the batch."""
+        mask_t = tensor(mask.astype(self.dtype))
+        if self._digits():
+            time, batch, digits = targets.shape
+            logits = ops.reshape(logits, (time, batch, digits, self.task_generator.num_classes))
+            per_digit = cross_entropy(logits, tensor(targets.astype(np.int64)), reduction="none")
+            return sum_(per_digit * mask_t[:, :, None])
+        per_bit = binary_cross_entropy_with_logits(logits, tensor(targets.astype(self.dtype)),
+                                                   reduction="none")
+        return sum_(per_bit * mask_t[:, :, None])
+
+    def _metrics(self, logits: np.ndarray, targets: np.ndarray, mask: np.ndarray,
+                 ponder_cost: np.ndarray, ponder_steps: np.ndarray, step_mask: np.ndarray):
+        if self._digits():
+            time, batch, digits = targets.shape
+            predicted = logits.reshape(time, batch, digits, -1).argmax(axis=-1)
+            wrong_step = (predicted != targets).any(axis=2)
+        else:
+            wrong_step = ((logits > 0) != (targets > 0.5)).any(axis=2)
+        wrong_sequence = (wrong_step & (mask > 0)).any(axis=0)
+        real = step_mask.sum()
+        return {"error": float(wrong_sequence.mean()),
+                "mean_ponder": float((ponder_cost * step_mask).sum() / real),
+                "mean_steps": float((ponder_steps * step_mask).sum() / real)}
+
+    # -- the Experiment contract ------------------------------------------------------------
+    def train_step(self, step: int) -> dict[str, float]:
+        self.model.train()
+        batch = self.task_generator.batch(int(self.config["batch_size"]), self.rng)
+        batch_size = batch[0].shape[1]
+        logits, result, step_mask = self._run(batch)
+        task_loss = self._task_loss(logits, batch[1], batch[2]) / batch_size
+        ponder = sum_(result.ponder_cost) / batch_size      # masked steps carry ρ = 0
+        loss = task_loss + float(self.config["tau"]) * ponder  # eq. 16
+        self.optimizer.zero_grad()
+        loss.backward()
+        grad_norm = 0.0
+        if float(self.config.get("clip_norm") or 0):
+            grad_norm = optim.clip_grad_norm(self.model.parameters(), float(self.config["clip_norm"]))
+        self.optimizer.step()
+        metrics = self._metrics(to_numpy(logits), batch[1], batch[2], to_numpy(result.ponder_cost),
+                                result.ponder_steps, step_mask)
+        metrics.update({"loss": float(loss.item()), "task_loss": float(task_loss.item()),
+                        "grad_norm": grad_norm})
+        return metrics
+
+    def predict(self, batch):
+        """(host logits (T, B, O), ponder cost (T, B), ponder steps (T, B), step mask)."""
+        self.model.eval()
+        with no_grad():
+            logits, result, step_mask = self._run(batch)
+        return (to_numpy(logits).astype(np.float64), to_numpy(result.ponder_cost).astype(np.float64),
+                result.ponder_steps, step_mask)
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        batch = self.task_generator.batch(int(self.config["eval_batch_size"]), rng)
+        logits, cost, steps, step_mask = self.predict(batch)
+        return self._metrics(logits, batch[1], batch[2], cost, steps, step_mask)
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        from ..training import figures
+        paths = []
+        curve = figures.learning_curve(run_dir, "error", title=f"{self.task} / {self.model_name}")
+        if curve:
+            paths.append(curve)
+        if self.use_act and not isinstance(self.task_generator, Parity):
+            batch = self.task_generator.batch(1, rng, length=self.task_generator.defaults.get(
+                "max_length", self.task_generator.defaults.get("max_numbers")))
+            _, _, steps, _ = self.predict(batch)
+            paths.append(ponder_sequence_figure(os.path.join(run_dir, "ponder_sequence.png"),
+                                                steps[:, 0], f"{self.task} / {self.model_name}"))
+        return paths
+
+
+def ponder_sequence_figure(path: str, steps: np.ndarray, title: str, labels=None) -> str:
+    """Bar chart of N(t) over the input steps of one sequence."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(figsize=(5, 2.6), dpi=100)
+    axes.bar(np.arange(1, len(steps) + 1), steps, color="tab:blue")
+    axes.set_xlabel("input step t")
+    axes.set_ylabel("ponder steps N(t)")
+    if labels is not None:
+        axes.set_xticks(np.arange(1, len(steps) + 1), labels, fontsize=7)
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def _experiment(task_cls, cell_kind: str, use_act: bool, repeats_default: int,
+                extra: dict[str, Any]):
+    prefix = "act-" if use_act else ("repeat-" if repeats_default > 1 else "")
+    name = f"{prefix}{cell_kind}"
+    doc = (f"{task_cls.name}: {'ACT around a ' if use_act else ''}{cell_kind.upper()}"
+           f"{'' if use_act else (' repeated a fixed number of times' if repeats_default > 1 else ' without ACT')}")
+    attributes = {"task": task_cls.name, "model_name": name, "cell_kind": cell_kind,
+                  "use_act": use_act, "defaults": {**extra, "repeats": repeats_default},
+                  "__doc__": doc}
+    return register(type(f"{task_cls.__name__}{name.title().replace('-', '')}",
+                         (ACTExperiment,), attributes))
+
+
+# Parity: a 128-unit tanh RNN, batch 128 (§3.1).
+for _use_act, _repeats in ((True, 1), (False, 1), (False, 2)):
+    _experiment(Parity, "rnn", _use_act, _repeats, {"tau": 1e-3, "hidden_size": 128})
+# Logic: an LSTM of 128 cells (§3.2); addition: an LSTM of 512 cells (§3.3) (use
+# ``--set hidden_size=...`` for smaller CPU runs).
+for _use_act, _repeats in ((True, 1), (False, 1), (False, 2)):
+    _experiment(Logic, "lstm", _use_act, _repeats, {"tau": 1e-3, "hidden_size": 128,
+                                                    "batch_size": 16})
+    _experiment(Addition, "lstm", _use_act, _repeats, {"tau": 1e-3, "hidden_size": 512,
+                                                       "batch_size": 32})
