@@ -1,0 +1,78 @@
+"""The ``tinyaug`` command: list, train (and resume), eval, plot, and its errors."""
+import csv
+import json
+import os
+
+import pytest
+
+from tinyaug.cli import main
+
+TINY = ["--task", "copy", "--model", "lstm", "--steps", "8", "--batch-size", "4", "--lr", "0.01",
+        "--seed", "3", "--set", "bits=4", "--set", "max_length=2", "--set", "hidden_size=8",
+        "--set", "eval_every=4", "--set", "checkpoint_every=4", "--set", "log_every=2",
+        "--set", "eval_batch_size=8", "--progress", "lines"]
+
+
+def last_step(run_dir):
+    with open(os.path.join(run_dir, "metrics.csv"), newline="") as file:
+        return int(list(csv.DictReader(file))[-1]["step"])
+
+
+def test_list_prints_the_registered_pairs(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    pairs = {tuple(line.split()[:2]) for line in lines}
+    assert {("copy", "lstm"), ("repeat-copy", "lstm"), ("associative-recall", "lstm"),
+            ("priority-sort", "lstm"), ("dynamic-ngrams", "lstm")} <= pairs
+
+
+def test_train_resume_eval_plot(tmp_path, capsys):
+    run_dir = str(tmp_path / "run")
+    assert main(["train", *TINY, "--out", run_dir]) == 0
+    err = capsys.readouterr().err
+    assert "training copy/lstm into" in err and "step 8/8 loss" in err
+    assert {"config.json", "metrics.csv", "checkpoint.npz", "learning_curve.png",
+            "sample.png"} <= set(os.listdir(run_dir))
+    with open(os.path.join(run_dir, "config.json")) as file:
+        saved = json.load(file)
+    assert saved["config"]["seed"] == 3 and saved["config"]["lr"] == 0.01
+    assert saved["config"]["hidden_size"] == 8 and saved["config"]["bits"] == 4
+
+    with pytest.raises(SystemExit, match="already holds a run"):
+        main(["train", *TINY, "--out", run_dir])
+
+    assert main(["train", "--resume", run_dir, "--steps", "12", "--progress", "quiet"]) == 0
+    assert "resuming copy/lstm" in capsys.readouterr().err
+    assert last_step(run_dir) == 12
+
+    assert main(["eval", run_dir, "--batches", "2"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["step"] == 12 and result["bits_per_sequence"] > 0
+
+    assert main(["plot", run_dir]) == 0
+    printed = capsys.readouterr().out.split()
+    assert [os.path.basename(p) for p in printed] == ["learning_curve.png", "sample.png"]
+
+
+def test_default_out_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *TINY[:-2], "--progress", "quiet", "--steps", "2"]) == 0
+    [run_dir] = os.listdir(tmp_path / "runs")
+    assert run_dir.startswith("copy-lstm-")
+
+
+def test_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="unknown setting 'colour'"):
+        main(["train", "--task", "copy", "--model", "lstm", "--set", "colour=red"])
+    with pytest.raises(SystemExit, match="expected a int"):
+        main(["train", "--task", "copy", "--model", "lstm", "--set", "hidden_size=big"])
+    with pytest.raises(SystemExit, match="key=value"):
+        main(["train", "--task", "copy", "--model", "lstm", "--set", "hidden_size"])
+    with pytest.raises(SystemExit, match="needs --task and --model"):
+        main(["train", "--task", "copy"])
+    with pytest.raises(SystemExit, match="settings from DIR/config.json"):
+        main(["train", "--resume", str(tmp_path), "--task", "copy"])
+    with pytest.raises(SystemExit, match="no experiment registered for task 'copy' with model 'nope'"):
+        main(["train", "--task", "copy", "--model", "nope"])
+    assert main(["eval", str(tmp_path)]) == 2
+    assert "not a tinyaug run folder" in capsys.readouterr().err
