@@ -79,6 +79,9 @@ def save(path: str | os.PathLike, module, optimizer=None, **extra: Any) -> str:
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600 files; use the usual mode
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
             file.flush()
