@@ -114,36 +114,42 @@ def _torch_chain(ops: int):
     return run
 
 
-def best_of(fn, repeats: int) -> tuple[float, float]:
-    """(minimum, median) seconds over ``repeats`` calls, after one warm-up call."""
-    fn()
-    times = []
+def round_robin(contenders: dict, repeats: int) -> dict:
+    """{name: (minimum, median) seconds}: one call of each contender per round, so that load
+    from other processes on a shared machine falls on all of them alike; the minimum is the
+    figure least disturbed by that load."""
+    times = {name: [] for name in contenders}
+    for fn in contenders.values():
+        fn()  # warm-up
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (min(t), statistics.median(t)) for name, t in times.items()}
 
 
 def timing_table(shape: tuple, ops: int, repeats: int) -> list[tuple[str, float, float]]:
     x0 = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     reference = numpy_by_hand(x0, ops)
     np.testing.assert_allclose(ta.to_numpy(tinyaug_chain(x0, ops)), reference, rtol=1e-5, atol=1e-6)
-    rows = [("numpy by hand", *best_of(lambda: numpy_by_hand(x0, ops), repeats)),
-            ("tinyaug", *best_of(lambda: tinyaug_chain(x0, ops), repeats))]
+    contenders = {"numpy by hand": lambda: numpy_by_hand(x0, ops),
+                  "tinyaug": lambda: tinyaug_chain(x0, ops)}
     try:
         hips = _hips_chain(ops)
         np.testing.assert_allclose(hips(x0), reference, rtol=1e-5, atol=1e-6)
-        rows.append(("HIPS autograd", *best_of(lambda: hips(x0), repeats)))
+        contenders["HIPS autograd"] = lambda: hips(x0)
     except ImportError:
-        rows.append(("HIPS autograd", float("nan"), float("nan")))
+        pass
     try:
         torch_run = _torch_chain(ops)
         np.testing.assert_allclose(torch_run(x0), reference, rtol=1e-5, atol=1e-6)
-        rows.append(("PyTorch eager (CPU)", *best_of(lambda: torch_run(x0), repeats)))
+        contenders["PyTorch eager (CPU)"] = lambda: torch_run(x0)
     except ImportError:
-        rows.append(("PyTorch eager (CPU)", float("nan"), float("nan")))
-    return rows
+        pass
+    results = round_robin(contenders, repeats)
+    return [(name, *results.get(name, (float("nan"), float("nan"))))
+            for name in ("numpy by hand", "tinyaug", "HIPS autograd", "PyTorch eager (CPU)")]
 
 
 def backward_memory(shape: tuple, ops: int) -> tuple[int, int]:
@@ -170,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ops", type=int, default=1000)
     parser.add_argument("--shape", type=int, nargs="+", default=[4, 4])
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--backend", default="numpy", choices=["numpy", "standin"])
     parser.add_argument("--profile", action="store_true", help="cProfile the tinyaug chain and exit")
     args = parser.parse_args()
@@ -186,7 +192,7 @@ def main() -> None:
         return
 
     print(f"chain of {args.ops} elementwise ops (tanh, *{SCALE}, +{SHIFT}) on a {shape} float32 array, "
-          f"forward + backward; backend {args.backend}; best of {args.repeats}")
+          f"forward + backward; backend {args.backend}; {args.repeats} rounds, round robin")
     rows = timing_table(shape, args.ops, args.repeats)
     floor = rows[0][1]
     print(f"{'':22s}{'best ms':>10s}{'median ms':>11s}{'us/op':>8s}{'x numpy':>9s}")

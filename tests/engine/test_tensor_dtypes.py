@@ -101,3 +101,14 @@ def test_item_of_many_elements_is_an_error():
 def test_parameter_from_host_array_lives_on_default_backend(backend):
     p = ta.Parameter(np.zeros((2, 2)))
     assert p.requires_grad and p.backend.name == backend and p.dtype == np.float64
+
+
+def test_scalar_operands_take_the_scalar_ops_only_for_floating_tensors():
+    from tinyaug.autograd.ops import arithmetic as ar
+    x = ta.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    assert type((x * 2.0).creator) is ar.MulScalar and type((2 - x).creator) is ar.RSubScalar
+    assert type((x * np.float64(2.0)).creator) is ar.Multiply  # NumPy scalars: the tensor path
+    integers = ta.tensor([1, 2])
+    assert (integers * 2).dtype.kind == "i" and (integers + 1).dtype.kind == "i"
+    assert (integers * 0.5).dtype.kind == "f"
+    np.testing.assert_allclose(ta.to_numpy(integers * 0.5), [0.5, 1.0])

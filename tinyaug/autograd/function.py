@@ -35,6 +35,12 @@ _BY_ARRAY_TYPE = backends._BY_ARRAY_TYPE
 class Function:
     """Base class of differentiable operations; see the module docstring."""
 
+    # Class-level defaults, so that a recorded op need not store them and a released op
+    # (whose ``__dict__`` is cleared) still answers: ``inputs is None`` means "released".
+    inputs = None
+    output_meta = None  # None: one output; else one (shape, dtype) per output
+    sequence = -1
+
     def __init__(self, **params: Any) -> None:
         self.__dict__.update(params)
 
@@ -47,27 +53,36 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run ``forward`` on the inputs' arrays; record the op if a gradient will be needed."""
-        fn = cls(**params)
-        tensors = []
-        arrays = []
-        needs_grad = []
-        any_needs_grad = False
-        array_type = None
+        # This is the engine's hot path (every op of every model goes through it): it avoids
+        # per-call lists and repeated look-ups, and builds outputs without validation.
+        if cls.__init__ is _base_init:
+            fn = _new(cls)
+            if params:
+                fn.__dict__.update(params)
+        else:
+            fn = cls(**params)
         for x in inputs:
             if type(x) is not Tensor and not isinstance(x, Tensor):
-                x = as_tensor(x)
+                inputs = tuple(x if isinstance(x, Tensor) else as_tensor(x) for x in inputs)
+                break
+        if len(inputs) == 1:
+            x = inputs[0]
             data = x.data
-            if array_type is None:
-                array_type = type(data)
-            elif type(data) is not array_type:
-                raise BackendError(_mixed_backends_message(cls, inputs))
-            tensors.append(x)
-            arrays.append(data)
-            needs_grad.append(x.requires_grad)
-            any_needs_grad = any_needs_grad or x.requires_grad
+            arrays = (data,)
+            array_type = type(data)
+            needs_grad = (x.requires_grad,)
+            any_needs_grad = x.requires_grad
+        else:
+            arrays = tuple([x.data for x in inputs])
+            array_type = type(arrays[0]) if arrays else _default_array_type()
+            for data in arrays:
+                if type(data) is not array_type:
+                    raise BackendError(_mixed_backends_message(cls, inputs))
+            needs_grad = tuple([x.requires_grad for x in inputs])
+            any_needs_grad = True in needs_grad
         record = any_needs_grad and STATE.grad_enabled
-        fn.xp = _BY_ARRAY_TYPE[array_type].xp
-        fn.needs_input_grad = tuple(needs_grad) if record else (False,) * len(arrays)
+        fn.xp = _XP_BY_ARRAY_TYPE[array_type]
+        fn.needs_input_grad = needs_grad if record else (False,) * len(arrays)
         try:
             outputs = fn.forward(*arrays)
         except TinyaugError:
@@ -76,31 +91,48 @@ class Function:
             raise ShapeError(f"{cls.__name__}: {exc} (inputs: {_describe(arrays)})") from exc
         if STATE.anomaly:
             _check_finite(cls, "forward", outputs, arrays, fn.xp)
-        if record:
-            fn.inputs = tensors
-            fn.sequence = next(_sequence)
         if type(outputs) is tuple:
-            if record:
-                fn.output_meta = tuple((o.shape, o.dtype) for o in outputs)
-            return tuple(Tensor._from_op(_ensure_array(o, array_type, fn), record and o.dtype.kind in "fc",
-                                         fn if record else None, i) for i, o in enumerate(outputs))
+            outputs = tuple([_ensure_array(o, array_type, fn) for o in outputs])
+            if not record:
+                return tuple([_make_tensor(o, False, None, i) for i, o in enumerate(outputs)])
+            fn.inputs = inputs
+            fn.sequence = next(_sequence)
+            fn.output_meta = tuple([(o.shape, o.dtype) for o in outputs])
+            return tuple([_make_tensor(o, o.dtype.kind in "fc", fn, i) for i, o in enumerate(outputs)])
         if type(outputs) is not array_type:
             outputs = _ensure_array(outputs, array_type, fn)
-        if record:
-            fn.output_meta = None
-            return Tensor._from_op(outputs, outputs.dtype.kind in "fc", fn, 0)
-        return Tensor._from_op(outputs, False, None, 0)
+        if not record:
+            return _make_tensor(outputs, False, None, 0)
+        fn.inputs = inputs
+        fn.sequence = next(_sequence)
+        return _make_tensor(outputs, outputs.dtype.kind in "fc", fn, 0)
 
     def release(self) -> None:
         """Drop everything saved for backward; a later backward through this op is an error."""
-        kept = self.__dict__
-        sequence, output_meta = kept.get("sequence"), kept.get("output_meta")
-        kept.clear()
-        # What the walk reads before it can tell that the op was released.
-        self.sequence, self.output_meta, self.inputs = sequence, output_meta, None
+        self.__dict__.clear()  # ``inputs`` falls back to the class default, None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+_base_init = Function.__init__
+_new = object.__new__
+_make_tensor = Tensor._from_op
+
+
+class _XPByArrayType(dict):
+    """Array type -> array module, filled from the backends as they load."""
+
+    def __missing__(self, array_type):
+        xp = self[array_type] = _BY_ARRAY_TYPE[array_type].xp
+        return xp
+
+
+_XP_BY_ARRAY_TYPE = _XPByArrayType()
+
+
+def _default_array_type():
+    return backends.get_backend().array_type
 
 
 def _ensure_array(value, array_type, fn):

@@ -14,6 +14,9 @@ from .errors import GraphError, ShapeError
 from .function import _check_finite
 from .state import STATE
 
+_heappush = heapq.heappush
+_heappop = heapq.heappop
+
 
 def run_backward(root, grad=None, retain_graph: bool = False) -> None:
     if not root.requires_grad:
@@ -38,22 +41,21 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
         return
     if node.inputs is None:
         raise _freed_error(node)
-    pending = {node: _slots(node)}
-    pending[node][root.output_index] = grad
+    # pending[node]: the gradient of its output (single-output ops) or a list of them.
+    pending = {node: grad if node.output_meta is None else _one_slot(node, root.output_index, grad)}
     heap = [(-node.sequence, node)]
     anomaly = STATE.anomaly
     while heap:
-        node = heapq.heappop(heap)[1]
+        node = _heappop(heap)[1]
         grads_out = pending.pop(node)
         inputs = node.inputs
-        if inputs is None:
-            raise _freed_error(node)
-        if node.output_meta is None:
-            grads_in = node.backward(grads_out[0])
+        meta = node.output_meta
+        if meta is None:
+            grads_in = node.backward(grads_out)
         else:
             xp = node.xp
             grads_in = node.backward(*[xp.zeros(shape, dtype) if g is None else g
-                                       for g, (shape, dtype) in zip(grads_out, node.output_meta)])
+                                       for g, (shape, dtype) in zip(grads_out, meta)])
         if type(grads_in) is not tuple:
             grads_in = (grads_in,) if len(inputs) == 1 or type(grads_in) is not list else tuple(grads_in)
         if len(grads_in) != len(inputs):
@@ -64,27 +66,36 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
         for x, g, needed in zip(inputs, grads_in, node.needs_input_grad):
             if g is None or not needed:
                 continue
-            if type(g) is not type(x.data):  # NumPy arithmetic on 0-d arrays gives scalars
+            data = x.data
+            if type(g) is not type(data):  # NumPy arithmetic on 0-d arrays gives scalars
                 g = node.xp.asarray(g)
-            if g.shape != x.data.shape:
+            if g.shape != data.shape:
                 raise ShapeError(f"{type(node).__name__}.backward returned a gradient of shape "
-                                 f"{tuple(g.shape)} for an input of shape {tuple(x.data.shape)}")
+                                 f"{tuple(g.shape)} for an input of shape {tuple(data.shape)}")
             creator = x.creator
             if creator is None:
                 _accumulate_leaf(x, g)
                 continue
-            slots = pending.get(creator)
-            if slots is None:
-                slots = pending[creator] = _slots(creator)
-                heapq.heappush(heap, (-creator.sequence, creator))
-            previous = slots[x.output_index]
-            slots[x.output_index] = g if previous is None else previous + g
+            if creator in pending:
+                if creator.output_meta is None:
+                    pending[creator] = pending[creator] + g
+                else:
+                    slots = pending[creator]
+                    previous = slots[x.output_index]
+                    slots[x.output_index] = g if previous is None else previous + g
+                continue
+            if creator.inputs is None:
+                raise _freed_error(creator)
+            pending[creator] = g if creator.output_meta is None else _one_slot(creator, x.output_index, g)
+            _heappush(heap, (-creator.sequence, creator))
         if not retain_graph:
-            node.release()
+            node.__dict__.clear()  # Function.release, inlined: frees the saved buffers
 
 
-def _slots(node) -> list:
-    return [None] * (1 if node.output_meta is None else len(node.output_meta))
+def _one_slot(node, index: int, grad) -> list:
+    slots = [None] * len(node.output_meta)
+    slots[index] = grad
+    return slots
 
 
 def _accumulate_leaf(leaf, grad) -> None:

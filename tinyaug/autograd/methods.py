@@ -41,16 +41,12 @@ def _transpose(self, *axes):
 
 def attach() -> None:
     T = Tensor
-    T.__add__ = _forward(_ar.Add)
-    T.__radd__ = _reflected(_ar.Add)
-    T.__sub__ = _forward(_ar.Subtract)
-    T.__rsub__ = _reflected(_ar.Subtract)
-    T.__mul__ = _forward(_ar.Multiply)
-    T.__rmul__ = _reflected(_ar.Multiply)
-    T.__truediv__ = _forward(_ar.Divide)
-    T.__rtruediv__ = _reflected(_ar.Divide)
-    T.__pow__ = _forward(_ar.Power)
-    T.__rpow__ = _reflected(_ar.Power)
+    # The NumPy-named functions themselves: Python numbers take the cheap scalar ops.
+    T.__add__, T.__radd__ = _ar.add, _ar.add.reflected
+    T.__sub__, T.__rsub__ = _ar.subtract, _ar.subtract.reflected
+    T.__mul__, T.__rmul__ = _ar.multiply, _ar.multiply.reflected
+    T.__truediv__, T.__rtruediv__ = _ar.divide, _ar.divide.reflected
+    T.__pow__, T.__rpow__ = _ar.power, _ar.power.reflected
     T.__matmul__ = _forward(_la.Matmul)
     T.__rmatmul__ = _reflected(_la.Matmul)
     T.__neg__ = lambda self: _ar.Negative.apply(self)

@@ -1,7 +1,15 @@
-"""Elementwise arithmetic with broadcasting: add, subtract, multiply, divide, negative, power."""
+"""Elementwise arithmetic with broadcasting: add, subtract, multiply, divide, negative, power.
+
+A Python ``int``/``float`` operand of a floating tensor does not become a tensor: the ``*Scalar``
+ops keep it as the parameter ``value`` (cheaper, and NumPy's rules for Python scalars already
+keep the tensor's dtype, so float32 stays float32).
+"""
 from __future__ import annotations
 
+import math
+
 from ..function import Function
+from ..tensor import Tensor
 from ._util import pair, unbroadcast
 
 
@@ -74,26 +82,108 @@ class Power(Function):
         return gb, ge
 
 
-def add(a, b):
-    """``a + b`` with broadcasting."""
-    return Add.apply(*pair(a, b))
+class AddScalar(Function):
+    """``x + value`` (also ``x - c`` as ``x + (-c)``, which IEEE arithmetic makes identical)."""
+
+    def forward(self, x):
+        return x + self.value
+
+    def backward(self, grad):
+        return grad
 
 
-def subtract(a, b):
-    return Subtract.apply(*pair(a, b))
+class RSubScalar(Function):
+    """``value - x``."""
+
+    def forward(self, x):
+        return self.value - x
+
+    def backward(self, grad):
+        return -grad
 
 
-def multiply(a, b):
-    return Multiply.apply(*pair(a, b))
+class MulScalar(Function):
+    def forward(self, x):
+        return x * self.value
+
+    def backward(self, grad):
+        return grad * self.value
 
 
-def divide(a, b):
-    return Divide.apply(*pair(a, b))
+class DivScalar(Function):
+    """``x / value``."""
+
+    def forward(self, x):
+        return x / self.value
+
+    def backward(self, grad):
+        return grad / self.value
+
+
+class RDivScalar(Function):
+    """``value / x``; d/dx = -value / x**2 = -out / x."""
+
+    def forward(self, x):
+        self.x = x
+        self.out = self.value / x
+        return self.out
+
+    def backward(self, grad):
+        return -grad * self.out / self.x
+
+
+class PowScalar(Function):
+    """``x ** value``."""
+
+    def forward(self, x):
+        self.x = x
+        return x ** self.value
+
+    def backward(self, grad):
+        return grad * self.value * self.x ** (self.value - 1)
+
+
+class RPowScalar(Function):
+    """``value ** x``; d/dx = out * log(value) (NaN for a negative base, as NumPy's log)."""
+
+    def forward(self, x):
+        self.out = self.value ** x
+        return self.out
+
+    def backward(self, grad):
+        log_value = math.log(self.value) if self.value > 0 else (-math.inf if self.value == 0 else math.nan)
+        return grad * self.out * log_value
+
+
+def binary(tensor_op, scalar_op, reflected_scalar_op, scalar_value=None):
+    """The NumPy-named function of a binary op: Python numbers next to a floating tensor go to
+    the scalar ops (``scalar_value`` maps the number, e.g. negation for subtraction)."""
+
+    def op(a, b):
+        if (type(b) is float or type(b) is int) and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+            return scalar_op.apply(a, value=b if scalar_value is None else scalar_value(b))
+        if (type(a) is float or type(a) is int) and isinstance(b, Tensor) and b.data.dtype.kind == "f":
+            return reflected_scalar_op.apply(b, value=a)
+        return tensor_op.apply(*pair(a, b))
+
+    def reflected(b, a):  # Tensor.__radd__ and friends: ``a op b`` with b the tensor
+        return op(a, b)
+
+    op.reflected = reflected
+    return op
+
+
+add = binary(Add, AddScalar, AddScalar)
+add.__doc__ = "``a + b`` with broadcasting."
+subtract = binary(Subtract, AddScalar, RSubScalar, scalar_value=lambda c: -c)
+subtract.__doc__ = "``a - b`` with broadcasting."
+multiply = binary(Multiply, MulScalar, MulScalar)
+multiply.__doc__ = "``a * b`` with broadcasting."
+divide = binary(Divide, DivScalar, RDivScalar)
+divide.__doc__ = "``a / b`` with broadcasting."
+power = binary(Power, PowScalar, RPowScalar)
+power.__doc__ = "``base ** exponent`` with broadcasting."
 
 
 def negative(x):
     return Negative.apply(x)
-
-
-def power(base, exponent):
-    return Power.apply(*pair(base, exponent))
