@@ -143,15 +143,17 @@ def random_table(rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
     return rng.integers(0, MAX_VALUE, size=(rows, columns)).astype(np.float64), names
 
 
-def execute_gold(template: str, table: np.ndarray, roles: dict, numbers) -> object:
-    """The answer of ``template`` on ``table`` (the same semantics as the model's operations)."""
+def execute_steps(steps: list[tuple], table: np.ndarray, numbers, answer_type: str) -> object:
+    """Run a discrete program on a table, with the model's semantics (tables.py of the model):
+    steps are (operation, column index or None, number index or None). Returns the last step's
+    scalar, or its lookup (a (rows, columns) 0/1 array; zeros unless the last step is assign)."""
     rows = np.ones(table.shape[0])
-    history_rows, scalars = [rows], []
-    lookup = None
-    for op, column, number in TEMPLATES[template][2]:
-        col = None if column is None else table[:, roles[column]]
-        pivot = None if number is None else numbers[roles[number]]
-        new_rows, scalar = np.zeros_like(rows), 0.0
+    history_rows, scalars = [rows, rows], [0.0, 0.0, 0.0]
+    lookup = np.zeros_like(table)
+    for op, column, number in steps:
+        col = None if column is None else table[:, column]
+        pivot = None if number is None else (numbers[number] if number < len(numbers) else 0.0)  # padded slot = 0
+        new_rows, scalar, lookup = np.zeros_like(rows), 0.0, np.zeros_like(table)
         if op == "greater":
             new_rows = (col > pivot).astype(float)
         elif op == "lesser":
@@ -169,11 +171,38 @@ def execute_gold(template: str, table: np.ndarray, roles: dict, numbers) -> obje
         elif op == "difference":
             scalar = scalars[-3] - scalars[-1]
         elif op == "assign":
-            lookup = np.zeros_like(table)
-            lookup[:, roles[column]] = history_rows[-1]
+            lookup[:, column] = history_rows[-1]
+        else:
+            raise ValueError(f"execute_steps: unknown operation {op!r}")
         history_rows.append(new_rows)
         scalars.append(scalar)
-    return lookup if TEMPLATES[template][1] == "lookup" else scalars[-1]
+    return lookup if answer_type == "lookup" else scalars[-1]
+
+
+def execute_gold(template: str, table: np.ndarray, roles: dict, numbers) -> object:
+    """The answer of ``template`` on ``table``: its gold program run by ``execute_steps``."""
+    steps = [(op, None if c is None else roles[c], None if n is None else roles[n])
+             for op, c, n in TEMPLATES[template][2]]
+    return execute_steps(steps, table, numbers, TEMPLATES[template][1])
+
+
+def same_program(steps: list[tuple], question: "TableQuestion", trials: int = 20,
+                 seed: int = 0) -> bool:
+    """True when ``steps`` gives the gold answer of ``question``'s template on ``trials`` fresh
+    tables of the same shape with fresh numbers (columns and number slots kept): a check that
+    the induced program is the right program, not one that is lucky on this table."""
+    rng = np.random.default_rng(seed)
+    gold = question.gold_program()
+    for _ in range(trials):
+        table = rng.integers(0, MAX_VALUE, size=question.table.shape).astype(np.float64)
+        numbers = [float(rng.integers(5, 95)) for _ in question.numbers]
+        if len(numbers) == 2 and question.template == "count_between":
+            numbers.sort()
+        expected = execute_steps(gold, table, numbers, question.answer_type)
+        got = execute_steps(steps, table, numbers, question.answer_type)
+        if not np.array_equal(np.asarray(expected), np.asarray(got)):
+            return False
+    return True
 
 
 def _pivot(rng: np.random.Generator, split: str, low: int = 10, high: int = 90) -> int:

@@ -1,0 +1,251 @@
+"""The Neural Programmer experiments: ``arithmetic/neural-programmer`` and
+``tables/neural-programmer``, plus ``explain`` (print the induced program for a question).
+
+Both train on the final answer only, with Adam and Gaussian gradient noise of variance
+η / (1 + t)^0.55 (Neelakantan et al. 2015, "Adding gradient noise improves learning for very
+deep networks", which the Neural Programmer paper uses) and global-norm clipping. Evaluation
+runs the greedy (argmax) program on the fixed held-out test set of the task module.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+from .. import optim
+from ..autograd import no_grad, ops, tensor
+from ..models.programmer import arithmetic as arithmetic_model
+from ..models.programmer import tables as table_model
+from ..tasks import arithmetic as arithmetic_task
+from ..tasks import tables as table_task
+from ..training.experiment import Experiment, register
+
+COMMON_DEFAULTS = {"batch_size": 32, "lr": 0.003, "clip_norm": 5.0, "gradient_noise": 0.001,
+                   "embedding_size": 24, "hidden_size": 48, "eval_size": 0}
+
+
+class _ProgrammerExperiment(Experiment):
+    model_name = "neural-programmer"
+    headline_metric = "accuracy"
+
+    def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        init_rng = np.random.default_rng([int(config.get("seed", 0)), 1])
+        self.model = self.build_model(init_rng)
+        self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
+        self.noise_rng = np.random.default_rng([int(config.get("seed", 0)), 4])
+        self.test_questions = self.make_test_set()
+
+    def _update(self, loss, step: int) -> float:
+        self.optimizer.zero_grad()
+        loss.backward()
+        eta = float(self.config["gradient_noise"])
+        if eta > 0:
+            deviation = np.sqrt(eta / (1.0 + step) ** 0.55)
+            for p in self.model.parameters():
+                if p.grad is not None:
+                    noise = self.noise_rng.standard_normal(p.shape) * deviation
+                    p.grad += p.xp.asarray(noise.astype(p.grad.dtype))
+        norm = optim.clip_grad_norm(self.model.parameters(), float(self.config["clip_norm"]))
+        self.optimizer.step()
+        return norm
+
+    def _test_subset(self) -> list:
+        size = int(self.config.get("eval_size") or 0)
+        return self.test_questions[:size] if size else self.test_questions
+
+
+@register
+class ArithmeticNeuralProgrammer(_ProgrammerExperiment):
+    """Arithmetic Neural Programmer: soft operations over pointed-to numbers, greedy at test."""
+
+    task = "arithmetic"
+    defaults = {**COMMON_DEFAULTS, "program_steps": 2, "batch_size": 64}
+
+    def build_model(self, rng):
+        return arithmetic_model.ArithmeticProgrammer(
+            len(arithmetic_task.VOCABULARY), int(self.config["embedding_size"]),
+            int(self.config["hidden_size"]), int(self.config["program_steps"]), rng=rng)
+
+    def make_test_set(self):
+        return arithmetic_task.test_set()
+
+    def loss(self, record, batch):
+        scale = 1.0 / (1.0 + np.abs(batch.answers))  # Huber on the relative error
+        target = tensor((batch.answers * scale).astype(np.float32))
+        return ops.huber(record["answer"] * tensor(scale.astype(np.float32)), target, delta=1.0)
+
+    def train_step(self, step: int) -> dict[str, float]:
+        batch = arithmetic_task.sample_batch(int(self.config["batch_size"]), self.rng)
+        record = self.model(batch)
+        loss = self.loss(record, batch)
+        norm = self._update(loss, step)
+        return {"loss": float(loss.item()), "grad_norm": norm}
+
+    def predictions(self, questions, greedy: bool = True):
+        """(greedy answers, programs) for a list of questions."""
+        answers, programs = [], []
+        with no_grad():
+            for start in range(0, len(questions), 250):
+                batch = arithmetic_task.encode(questions[start:start + 250])
+                record = self.model(batch, greedy=greedy)
+                answers.append(record["answer"].numpy().astype(np.float64))
+                slots = batch.numbers.shape[1]
+                programs += [arithmetic_model.describe_program(record, i, q.numbers, slots)
+                             for i, q in enumerate(batch.questions)]
+        return np.concatenate(answers), programs
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        questions = self._test_subset()
+        answers, programs = self.predictions(questions)
+        exact = [abs(run_program_value(p, q) - q.answer) <= 1e-6 * max(1.0, abs(q.answer))
+                 for p, q in zip(programs, questions)]
+        close = np.abs(answers - np.array([q.answer for q in questions])) <= 1e-3 * np.maximum(
+            1.0, np.abs([q.answer for q in questions]))
+        return {"accuracy": float(np.mean(exact)), "float_accuracy": float(np.mean(close))}
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        from ..models.programmer import figures
+        return [figures.arithmetic_heatmap(self, self.test_questions[:4],
+                                           os.path.join(run_dir, "programmer_arithmetic_steps.png"))]
+
+
+def run_program_value(program, question) -> float:
+    """The discrete program's answer in float64 (the model's greedy pass runs in float32)."""
+    return arithmetic_model.run_program(program, question.numbers)
+
+
+@register
+class TableNeuralProgrammer(_ProgrammerExperiment):
+    """Table Neural Programmer (Neelakantan et al. 2015) on synthetic table questions."""
+
+    task = "tables"
+    defaults = {**COMMON_DEFAULTS, "program_steps": 4, "embedding_size": 32, "hidden_size": 48,
+                "batch_size": 20, "huber_delta": 1.0, "value_scale": 100.0, "lookup_weight": 1.0,
+                "templates": "all", "test_per_template": 60}
+
+    def build_model(self, rng):
+        return table_model.TableProgrammer(
+            len(table_task.VOCABULARY), int(self.config["embedding_size"]),
+            int(self.config["hidden_size"]), int(self.config["program_steps"]), rng=rng)
+
+    def _templates(self):
+        chosen = str(self.config["templates"])
+        if chosen in ("all", ""):
+            return None
+        if chosen in ("single", "multi"):
+            return [n for n in table_task.TEMPLATE_NAMES if table_task.TEMPLATES[n][0] == chosen]
+        return chosen.split(",")
+
+    def make_test_set(self):
+        questions = table_task.test_set(int(self.config["test_per_template"]))
+        wanted = self._templates()
+        return [q for q in questions if wanted is None or q.template in wanted]
+
+    def train_step(self, step: int) -> dict[str, float]:
+        batch = table_task.sample_batch(int(self.config["batch_size"]), self.rng,
+                                        templates=self._templates())
+        record = self.model(batch)
+        loss = table_model.loss(record, batch, float(self.config["huber_delta"]),
+                                float(self.config["value_scale"]), float(self.config["lookup_weight"]))
+        norm = self._update(loss, step)
+        return {"loss": float(loss.item()), "grad_norm": norm}
+
+    def predictions(self, questions):
+        """(correct flags, programs) under greedy execution."""
+        flags, programs = [], []
+        with no_grad():
+            for start in range(0, len(questions), 100):
+                batch = table_task.encode(questions[start:start + 100])
+                record = self.model(batch, greedy=True)
+                flags.append(table_model.correct(record, batch))
+                programs += [table_model.describe_program(record, i) for i in range(len(batch.questions))]
+        return np.concatenate(flags), programs
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        questions = self._test_subset()
+        flags, _ = self.predictions(questions)
+        kinds = np.array([q.kind for q in questions])
+        metrics = {"accuracy": float(flags.mean())}
+        for kind in ("single", "multi"):
+            if (kinds == kind).any():
+                metrics[f"{kind}_accuracy"] = float(flags[kinds == kind].mean())
+        return metrics
+
+    def per_template(self) -> dict[str, float]:
+        flags, _ = self.predictions(self.test_questions)
+        names = np.array([q.template for q in self.test_questions])
+        return {name: float(flags[names == name].mean()) for name in dict.fromkeys(names)}
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        from ..models.programmer import figures
+        picks = [next(q for q in self.test_questions if q.template == name)
+                 for name in ("count_and", "sum_when_greater", "lookup_and")
+                 if any(q.template == name for q in self.test_questions)]
+        return [figures.table_heatmap(self, picks or self.test_questions[:3],
+                                      os.path.join(run_dir, "programmer_tables_steps.png"))]
+
+
+# -- explain ------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _words_and_numbers(question: str, vocabulary: dict) -> tuple[list[str], list[float]]:
+    words, numbers = [], []
+    for token in question.lower().replace("?", " ").replace(",", " ").split():
+        if _NUMBER.match(token):
+            words.append("<num>")
+            numbers.append(float(token))
+        elif token in vocabulary:
+            words.append(token)
+        else:
+            raise ValueError(f"explain: the word {token!r} is not in the model's vocabulary")
+    return words, numbers
+
+
+def explain(experiment: Experiment, question: str, columns: list[str] | None = None,
+            seed: int = 0) -> str:
+    """The induced (greedy) program for ``question`` as text, e.g.
+    ``greater(population, 40) -> count``, and the answer it gives.
+
+    For tables, the program is run on a random table whose columns are ``columns`` (default:
+    the column names that appear in the question plus two others)."""
+    if isinstance(experiment, ArithmeticNeuralProgrammer):
+        words, numbers = _words_and_numbers(question, arithmetic_task.WORD_ID)
+        q = arithmetic_task.ArithmeticQuestion("user", words, numbers, 0)
+        batch = arithmetic_task.encode([q])
+        with no_grad():
+            record = experiment.model(batch, greedy=True)
+        program = arithmetic_model.describe_program(record, 0, numbers)
+        value = arithmetic_model.run_program(program, numbers)
+        return f"{arithmetic_model.format_program(program, numbers)}  = {value:g}"
+    words, numbers = _words_and_numbers(question, table_task.WORD_ID)
+    rng = np.random.default_rng(seed)
+    if columns is None:
+        columns = [w for w in dict.fromkeys(words) if w in table_task.COLUMN_NAMES]
+        others = [c for c in table_task.COLUMN_NAMES if c not in columns]
+        columns = columns + list(rng.choice(others, size=2, replace=False))
+    table = rng.integers(0, table_task.MAX_VALUE, size=(40, len(columns))).astype(np.float64)
+    q = table_task.TableQuestion("user", 0, table, list(columns), words, numbers, {}, "scalar", 0.0)
+    batch = table_task.encode([q])
+    with no_grad():
+        record = experiment.model(batch, greedy=True)
+    program = table_model.describe_program(record, 0)
+    text = table_model.format_program(program, list(columns), numbers)
+    final = program[-1][0]
+    answer_type = "lookup" if final == "assign" else "scalar"
+    answer = table_task.execute_steps(program, table, numbers, answer_type)
+    shown = (f"{answer:g}" if answer_type == "scalar"
+             else f"cells {[(int(i), columns[int(j)]) for i, j in zip(*np.nonzero(answer))][:8]}")
+    return f"{text}  (full: {table_model.format_program(program, list(columns), numbers, full=True)}; " \
+           f"answer on a random 40-row table: {shown})"
+
+
+def explain_command(run_dir: str, question: str, columns: list[str] | None = None) -> str:
+    """What ``tinyaug explain RUN_DIR "question" [--columns a,b,c]`` prints."""
+    from ..training import loop
+    experiment, _, _, _ = loop.restore_run(run_dir)
+    return explain(experiment, question, columns)
