@@ -59,26 +59,32 @@ class MemoryWrite(Function):
     def forward(self, memory, weights, erase, add):
         xp = self.xp
         _check_write("MemoryWrite", memory, weights, erase, add)
+        self.memory, self.weights, self.erase, self.add = memory, weights, erase, add
+        if weights.shape[1] == 1:  # one write head: no product over heads
+            column = weights[:, 0, :, None]                                      # (B, N, 1)
+            self.keep_all = 1 - column * erase[:, 0, None, :]                     # eq. 3
+            return memory * self.keep_all + column * add[:, 0, None, :]          # eq. 4
         keep = 1 - weights[:, :, :, None] * erase[:, :, None, :]                # (B, H, N, W), eq. 3
-        keep_all = keep.prod(axis=1) if keep.shape[1] > 1 else keep[:, 0]
-        self.memory, self.weights, self.erase, self.add, self.keep = memory, weights, erase, add, keep
-        self.keep_all = keep_all
-        return memory * keep_all + xp.swapaxes(weights, 1, 2) @ add             # eq. 4
+        self.keep = keep
+        self.keep_all = keep.prod(axis=1)
+        return memory * self.keep_all + xp.swapaxes(weights, 1, 2) @ add        # eq. 4
 
     def backward(self, grad):
         xp = self.xp
-        memory, weights, erase, add, keep = self.memory, self.weights, self.erase, self.add, self.keep
-        heads = weights.shape[1]
+        memory, weights, erase, add = self.memory, self.weights, self.erase, self.add
         grad_memory = grad * self.keep_all
         grad_add = weights @ grad                                                # (B, H, W)
-        if heads == 1:
-            others = xp.ones_like(keep)
-        else:
-            ones = xp.ones_like(keep[:, :1])
-            prefix = xp.cumprod(xp.concatenate([ones, keep[:, :-1]], axis=1), axis=1)
-            suffix = xp.cumprod(xp.concatenate([ones, keep[:, :0:-1]], axis=1), axis=1)[:, ::-1]
-            others = prefix * suffix
-        grad_keep = (grad * memory)[:, None] * others                            # (B, H, N, W)
+        grad_times_memory = grad * memory
+        if weights.shape[1] == 1:
+            # d/dw[n] = Σ_w G[n,w] (a[w] − M[n,w] e[w]);  d/de[w] = −Σ_n w[n] G[n,w] M[n,w]
+            grad_weights = xp.swapaxes(grad @ add[:, 0, :, None] - grad_times_memory @ erase[:, 0, :, None], 1, 2)
+            grad_erase = -(weights @ grad_times_memory)
+            return grad_memory, grad_weights, grad_erase, grad_add
+        keep = self.keep
+        ones = xp.ones_like(keep[:, :1])
+        prefix = xp.cumprod(xp.concatenate([ones, keep[:, :-1]], axis=1), axis=1)
+        suffix = xp.cumprod(xp.concatenate([ones, keep[:, :0:-1]], axis=1), axis=1)[:, ::-1]
+        grad_keep = grad_times_memory[:, None] * (prefix * suffix)              # (B, H, N, W)
         grad_weights = -(grad_keep * erase[:, :, None, :]).sum(axis=-1) + add @ xp.swapaxes(grad, 1, 2)
         grad_erase = -(grad_keep * weights[:, :, :, None]).sum(axis=2)
         return grad_memory, grad_weights, grad_erase, grad_add
