@@ -241,10 +241,8 @@ def make_question(template: str, rng: np.random.Generator, split: str = "train",
                 n, m = min(n, m), max(n, m) + 2
         numbers = [float(n), float(m)]
         text = phrasings[phrasing]
-        uses_m = "{m}" in text
         roles.update({"n": 0, "m": 1})
-        if not uses_m:
-            numbers = numbers[:1]
+        numbers = numbers[:("{n}" in text) + ("{m}" in text)]  # only the numbers the question states
         filled = text.format(c1=names[roles["c1"]], c2=names[roles["c2"]], c3=names[roles["c3"]],
                              n=NUMBER_TOKEN, m=NUMBER_TOKEN)
         answer = execute_gold(template, table, roles, numbers)
