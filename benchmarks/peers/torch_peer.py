@@ -1,0 +1,169 @@
+"""PyTorch (eager) peers: a hand-written LSTM cell stepped in Python, ``torch.nn.LSTM``, and a
+hand-written NTM with the equations of ``workloads/ntm.py``. Each uses ``torch.optim.Adam``.
+
+The CPU thread count is ``context.threads`` (``torch.set_num_threads``), the same as NumPy's
+BLAS; with ``--backend cupy`` the tensors live on ``cuda`` when it is available.
+"""
+from __future__ import annotations
+
+from . import require
+
+LEARNING_RATE = 1e-3
+
+
+def _torch(context):
+    torch = require("torch", "pip install torch")
+    torch.set_num_threads(context.threads)
+    device = context.torch_device
+    if device == "cuda" and not torch.cuda.is_available():
+        device = "cpu"
+    return torch, device
+
+
+def _tensor(torch, array, device, grad: bool = False):
+    value = torch.from_numpy(array.copy()).to(device)
+    return torch.nn.Parameter(value) if grad else value
+
+
+def _sync(torch, device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+# -- LSTM (W1–W3) ---------------------------------------------------------------------------------
+
+def _lstm_common(problem, context):
+    torch, device = _torch(context)
+    w = problem["weights"]
+    x = _tensor(torch, problem["inputs"], device)
+    y = _tensor(torch, problem["targets"], device)
+    readout_weight = _tensor(torch, w["readout_weight"], device, grad=True)
+    readout_bias = _tensor(torch, w["readout_bias"], device, grad=True)
+    return torch, device, w, x, y, readout_weight, readout_bias
+
+
+def lstm_hand_cell(problem, context):
+    """The LSTM cell written out in torch ops, stepped in Python (autograd records each op)."""
+    torch, device, w, x, y, readout_weight, readout_bias = _lstm_common(problem, context)
+    s = problem["sizes"]
+    H = s.hidden
+    weight_input = _tensor(torch, w["weight_input"], device, grad=True)
+    weight_hidden = _tensor(torch, w["weight_hidden"], device, grad=True)
+    bias = _tensor(torch, w["bias"], device, grad=True)
+    optimizer = torch.optim.Adam([weight_input, weight_hidden, bias, readout_weight, readout_bias],
+                                 lr=LEARNING_RATE)
+    dtype = x.dtype
+
+    def step() -> float:
+        h = torch.zeros(s.batch, H, dtype=dtype, device=device)
+        c = torch.zeros(s.batch, H, dtype=dtype, device=device)
+        outputs = []
+        for t in range(s.time):
+            a = x[t] @ weight_input + h @ weight_hidden + bias
+            i, f = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H])
+            g, o = torch.tanh(a[:, 2 * H:3 * H]), torch.sigmoid(a[:, 3 * H:])
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            outputs.append(h)
+        logits = torch.stack(outputs) @ readout_weight + readout_bias
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def lstm_builtin(problem, context):
+    """``torch.nn.LSTM`` (its fused C++ kernel), weights copied in (PyTorch keeps (4H, in))."""
+    torch, device, w, x, y, readout_weight, readout_bias = _lstm_common(problem, context)
+    s = problem["sizes"]
+    lstm = torch.nn.LSTM(s.input, s.hidden).to(device=device, dtype=x.dtype)  # gate order i, f, g, o
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(_tensor(torch, w["weight_input"].T, device))
+        lstm.weight_hh_l0.copy_(_tensor(torch, w["weight_hidden"].T, device))
+        lstm.bias_ih_l0.copy_(_tensor(torch, w["bias"], device))
+        lstm.bias_hh_l0.zero_()
+    optimizer = torch.optim.Adam(list(lstm.parameters()) + [readout_weight, readout_bias], lr=LEARNING_RATE)
+
+    def step() -> float:
+        hidden, _ = lstm(x)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(hidden @ readout_weight + readout_bias, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+# -- NTM (W4) ---------------------------------------------------------------------------------------
+
+def ntm_hand(problem, context):
+    """The NTM of ``workloads/ntm.NTM_EQUATIONS`` in torch ops, stepped in Python."""
+    torch, device = _torch(context)
+    F = torch.nn.functional
+    s = problem["sizes"]
+    params = {k: _tensor(torch, v, device, grad=True) for k, v in problem["weights"].items()}
+    optimizer = torch.optim.Adam(list(params.values()), lr=LEARNING_RATE)
+    x = _tensor(torch, problem["inputs"], device)
+    y = _tensor(torch, problem["targets"], device)
+    mask = _tensor(torch, problem["mask"], device)[:, :, None]
+    scale = 1.0 / max(float(problem["mask"].sum()) * s.bits, 1.0)
+    B, N, W, K, C = s.batch, s.rows, s.width, s.shift_width, s.controller
+    R, heads = s.read_heads, s.read_heads + s.write_heads
+    P = W + 3 + K
+    offsets = [k - (K - 1) // 2 for k in range(K)]
+    dtype = x.dtype
+
+    def address(memory, head_params, previous):
+        key = head_params[:, :, :W]
+        beta = F.softplus(head_params[:, :, W:W + 1])
+        gate = torch.sigmoid(head_params[:, :, W + 1:W + 2])
+        gamma = 1 + F.softplus(head_params[:, :, W + 2:W + 3])
+        shift = torch.softmax(head_params[:, :, W + 3:], dim=-1)
+        dot = key @ memory.transpose(1, 2)                                            # (B, heads, N)
+        norms = key.norm(dim=-1, keepdim=True) * memory.norm(dim=-1)[:, None, :]
+        content = torch.softmax(beta * (dot / (norms + 1e-8)), dim=-1)              # eqs. 5-6
+        gated = gate * content + (1 - gate) * previous                              # eq. 7
+        shifted = sum(shift[:, :, k:k + 1] * torch.roll(gated, offsets[k], dims=-1) for k in range(K))  # eq. 8
+        return torch.softmax(gamma * torch.log(shifted + 1e-12), dim=-1)            # eq. 9
+
+    def step() -> float:
+        p = params
+        h = torch.zeros(B, C, dtype=dtype, device=device)
+        c = torch.zeros(B, C, dtype=dtype, device=device)
+        memory = torch.full((B, N, W), 1e-6, dtype=dtype, device=device)
+        reads = p["cell.initial_reads"].expand(B, R, W)
+        weights = torch.softmax(p["cell.initial_weight_logits"], dim=-1).expand(B, heads, N)
+        hiddens, all_reads = [], []
+        for t in range(s.time):
+            controller_input = torch.cat([x[t], reads.reshape(B, R * W)], dim=1)
+            a = (controller_input @ p["cell.controller.weight_input"] + h @ p["cell.controller.weight_hidden"]
+                 + p["cell.controller.bias"])
+            i, f = torch.sigmoid(a[:, :C]), torch.sigmoid(a[:, C:2 * C])
+            g, o = torch.tanh(a[:, 2 * C:3 * C]), torch.sigmoid(a[:, 3 * C:])
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            projected = h @ p["cell.heads.projection.weight"] + p["cell.heads.projection.bias"]
+            head_params = projected[:, :heads * P].reshape(B, heads, P)
+            erase_add = projected[:, heads * P:].reshape(B, s.write_heads, 2 * W)
+            erase, add = torch.sigmoid(erase_add[:, :, :W]), erase_add[:, :, W:]
+            weights = address(memory, head_params, weights)
+            write_weights = weights[:, R:]
+            for head in range(s.write_heads):                                        # eq. 3
+                memory = memory * (1 - write_weights[:, head, :, None] * erase[:, head, None, :])
+            memory = memory + write_weights.transpose(1, 2) @ add                    # eq. 4
+            reads = weights[:, :R] @ memory                                          # eq. 2
+            hiddens.append(h)
+            all_reads.append(reads.reshape(B, R * W))
+        features = torch.cat([torch.stack(hiddens), torch.stack(all_reads)], dim=2)
+        logits = features @ p["cell.output_layer.weight"] + p["cell.output_layer.bias"]
+        loss = (F.binary_cross_entropy_with_logits(logits, y, reduction="none") * mask).sum() * scale
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step

@@ -1,0 +1,74 @@
+"""Shared pieces of the workloads: the ``Workload`` description, Adam over NumPy arrays, and the
+context (backend, device, threads) that builders receive."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+LEARNING_RATE = 1e-3
+
+# Column order of the tables. A workload offers a builder, or a reason why not, for each.
+COLUMNS = ("tinyaug fused", "tinyaug composite", "numpy hand", "torch hand cell", "torch.nn.LSTM",
+           "HIPS autograd", "DeZero")
+
+
+@dataclass
+class Context:
+    """How to run: tinyaug backend ("numpy" or "cupy"), torch device, CPU threads."""
+    backend: str = "numpy"
+    torch_device: str = "cpu"
+    threads: int = 1
+
+
+@dataclass
+class Workload:
+    """One benchmark: a full training step (forward, loss, backward, Adam) of some model.
+
+    ``make_problem(dtype) -> dict``: initial weights (host arrays) and one batch, shared by all
+    implementations. ``builders``: column name -> ``build(problem, context) -> step`` where
+    ``step() -> float`` runs one training step and returns its loss; or a string saying why that
+    column does not apply. ``matmul_flops``: FLOPs of the matrix products of one step (forward
+    and backward); ``gemm_shape`` (m, k, n): the typical product, timed for the floor.
+    """
+    key: str
+    title: str
+    make_problem: Callable[[type], dict]
+    builders: dict
+    matmul_flops: float
+    gemm_shape: tuple
+    rounds_scale: float = 1.0
+    steps_per_round: int = 3
+    notes: list = field(default_factory=list)
+
+
+class NumpyAdam:
+    """Adam (Kingma & Ba 2015) over a dict of NumPy arrays, in place; same update as
+    ``tinyaug.optim.Adam`` and ``torch.optim.Adam`` (bias-corrected, ε outside the root)."""
+
+    def __init__(self, params: dict, lr: float = LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.lr, (self.beta1, self.beta2), self.eps = params, lr, betas, eps
+        self.first = {k: np.zeros_like(v) for k, v in params.items()}
+        self.second = {k: np.zeros_like(v) for k, v in params.items()}
+        self.steps = 0
+
+    def step(self, grads: dict) -> None:
+        self.steps += 1
+        correction1 = 1 - self.beta1 ** self.steps
+        correction2 = 1 - self.beta2 ** self.steps
+        step_size = self.lr * math.sqrt(correction2) / correction1
+        eps = self.eps * math.sqrt(correction2)
+        for name, p in self.params.items():
+            g, m, v = grads[name], self.first[name], self.second[name]
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * (g * g)
+            p -= step_size * m / (np.sqrt(v) + eps)
+
+
+def bce_with_logits(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Elementwise binary cross-entropy on logits, stable for any logit (NumPy)."""
+    return np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
