@@ -5,7 +5,7 @@ import numpy as np
 
 from ...autograd import ops
 from ...autograd.state import no_grad
-from ...autograd.tensor import Tensor, as_tensor, to_numpy
+from ...autograd.tensor import Tensor, tensor, to_numpy
 from ...errors import ShapeError
 from ...nn.module import Module
 from .cell import NTMCell
@@ -27,7 +27,9 @@ class NTM(Module):
         """``trace``: if a dict is given, it receives host arrays over time for figures:
         ``read_weights`` / ``write_weights`` (time, batch, heads, N), ``add`` and ``erase``
         (time, batch, write_heads, W), ``reads`` (time, batch, R·W)."""
-        inputs = as_tensor(inputs, like=self.cell.initial_reads)
+        reference = self.cell.initial_reads
+        if not isinstance(inputs, Tensor):  # host arrays go to the parameters' backend and dtype
+            inputs = tensor(to_numpy(inputs), dtype=reference.dtype, backend=reference.backend.name)
         if inputs.ndim != 3 or inputs.shape[2] != self.input_size or inputs.shape[0] == 0:
             raise ShapeError(f"NTM({self.input_size}, {self.output_size}): inputs must be "
                              f"(time ≥ 1, batch, {self.input_size}), got shape {inputs.shape}")
