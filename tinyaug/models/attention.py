@@ -53,7 +53,7 @@ class MaskedSoftmax(Function):
         lowest = xp.asarray(-xp.inf, dtype=scores.dtype)
         row_max = xp.where(mask, scores, lowest).max(axis=-1, keepdims=True)
         row_max = xp.where(xp.isfinite(row_max), row_max, xp.zeros((), dtype=scores.dtype))
-        exponentials = xp.where(mask, xp.exp(scores - row_max), xp.zeros((), dtype=scores.dtype))
+        exponentials = xp.exp(xp.where(mask, scores - row_max, lowest))  # exp(−inf) = 0, no overflow
         totals = exponentials.sum(axis=-1, keepdims=True)
         self.out = exponentials / xp.where(totals > 0, totals, xp.ones((), dtype=scores.dtype))
         return self.out

@@ -1,0 +1,390 @@
+"""Attentional interfaces: encoder–decoders with and without attention, and a captioner.
+
+    tinyaug train --task dates --model seq2seq-attention     # Bahdanau attention, bi-LSTM encoder
+    tinyaug train --task dates --model seq2seq               # one-vector baseline
+    tinyaug train --task reversal --model seq2seq-attention  # (and --model seq2seq)
+    tinyaug train --task shapes --model captioner            # attention over a conv feature grid
+
+Metrics: ``loss`` (masked cross-entropy per target token, nats), ``token_accuracy``
+(teacher-forced), ``exact_match`` (greedy decoding, the whole output right, EOS included).
+``--set attention=general`` (or dot, scaled-dot, concat) switches the score; ``input_feeding``
+applies to the Luong scores. The combined accuracy-against-length figure of two reversal runs:
+
+    python -m tinyaug.experiments.attention length-figure OUT.png RUN_A RUN_B ...
+"""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import optim
+from ..autograd import no_grad, to_numpy
+from ..models.seq2seq import EncoderDecoder, captioner, seq2seq
+from ..tasks.dates import DateNormalisation
+from ..tasks.reversal import Reversal
+from ..tasks.shapes import IMAGE_SIZE, Shapes
+from ..tasks.tokens import Seq2SeqBatch, exact_match
+from ..training.experiment import Experiment, register
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "steps": 3000, "batch_size": 32, "lr": 3e-3, "seed": 0, "clip_norm": 5.0,
+    "eval_batch_size": 256, "beam_size": 0, "dtype": "float32",
+    "eval_every": 250, "checkpoint_every": 500, "log_every": 50,
+}
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+class Seq2SeqExperiment(Experiment):
+    """Shared by every (task, encoder–decoder) pair here. Subclasses set ``task``,
+    ``model_name``, ``defaults`` and implement ``make_task``, ``build_model`` and
+    ``max_output_length``."""
+
+    headline_metric: ClassVar[str] = "exact_match"
+    defaults: ClassVar[dict[str, Any]] = COMMON_DEFAULTS
+
+    def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        self.task_generator = self.make_task()
+        self.dtype = np.dtype(config.get("dtype", "float32"))
+        init_rng = np.random.default_rng([int(config.get("seed", 0)), 1])
+        self.model: EncoderDecoder = self.build_model(init_rng)
+        if self.dtype != np.float32:
+            self.model.astype(self.dtype)
+        self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
+
+    # -- hooks ------------------------------------------------------------------------------
+    def make_task(self):
+        raise NotImplementedError
+
+    def build_model(self, rng: np.random.Generator) -> EncoderDecoder:
+        raise NotImplementedError
+
+    def max_output_length(self) -> int:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------
+    def _source(self, batch: Seq2SeqBatch):
+        source = batch.source
+        return source.astype(self.dtype) if source.dtype.kind == "f" else source
+
+    def train_step(self, step: int) -> dict[str, float]:
+        self.model.train()
+        batch = self.task_generator.batch(int(self.config["batch_size"]), self.rng)
+        batch.source = self._source(batch)
+        loss, logits, _ = self.model.loss(batch)
+        self.optimizer.zero_grad()
+        loss.backward()
+        grad_norm = optim.clip_grad_norm(self.model.parameters(), float(self.config["clip_norm"])) \
+            if self.config.get("clip_norm") else 0.0
+        self.optimizer.step()
+        predicted = to_numpy(logits).argmax(axis=-1)
+        correct = ((predicted == batch.target) * batch.target_mask).sum() / batch.target_mask.sum()
+        return {"loss": float(loss.item()), "token_accuracy": float(correct), "grad_norm": grad_norm}
+
+    def decode(self, batch: Seq2SeqBatch, beam_size: int = 0):
+        """Greedy (or beam) host ids (max_length, batch) and greedy weights (or None)."""
+        self.model.eval()
+        source = self._source(batch)
+        if beam_size:
+            return self.model.beam_search(source, batch.source_mask, self.max_output_length(), beam_size), None
+        return self.model.greedy(source, batch.source_mask, self.max_output_length())
+
+    def batch_metrics(self, batch: Seq2SeqBatch, prefix: str = "") -> dict[str, float]:
+        with no_grad():
+            batch.source = self._source(batch)
+            loss, logits, _ = self.model.loss(batch)
+        predicted = to_numpy(logits).argmax(axis=-1)
+        token_accuracy = ((predicted == batch.target) * batch.target_mask).sum() / batch.target_mask.sum()
+        ids, _ = self.decode(batch)
+        metrics = {f"{prefix}loss": float(loss.item()), f"{prefix}token_accuracy": float(token_accuracy),
+                   f"{prefix}exact_match": float(exact_match(ids, batch.target, batch.target_mask).mean())}
+        beam = int(self.config.get("beam_size") or 0)
+        if beam:
+            beam_ids, _ = self.decode(batch, beam)
+            metrics[f"{prefix}beam_exact_match"] = float(exact_match(beam_ids, batch.target, batch.target_mask).mean())
+        return metrics
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        return self.batch_metrics(self.task_generator.batch(int(self.config["eval_batch_size"]), rng))
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        from ..training import figures
+        curve = figures.learning_curve(run_dir, self.headline_metric, title=f"{self.task} / {self.model_name}")
+        return [curve] if curve else []
+
+
+# -- dates -------------------------------------------------------------------------------------
+class DatesExperiment(Seq2SeqExperiment):
+    task = "dates"
+    defaults = {"embedding_size": 32, "hidden_size": 64, "attention_size": 64, "input_feeding": True}
+
+    def make_task(self):
+        return DateNormalisation()
+
+    def max_output_length(self) -> int:
+        return 11  # "yyyy-mm-dd" and EOS
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        """Validation dates, and held-out test dates (``test_``)."""
+        size = int(self.config["eval_batch_size"])
+        metrics = self.batch_metrics(self.task_generator.batch(size, rng, split="validation"))
+        metrics.update(self.batch_metrics(self.task_generator.batch(size, rng, split="test"), prefix="test_"))
+        return metrics
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        paths = super().plot(run_dir, rng)
+        if self.model.decoder.attention is not None:
+            paths.append(alignment_figure(self, os.path.join(run_dir, "alignment.png"), rng))
+        return paths
+
+
+def alignment_figure(experiment: DatesExperiment, path: str, rng: np.random.Generator,
+                     format_names=("weekday, month d, yyyy", "mm/dd/yy", "dth of month yyyy")) -> str:
+    """Attention weights (output character × input character) for test dates in a few formats."""
+    task = experiment.task_generator
+    days = rng.choice(task._days["test"], size=len(format_names))
+    batch = task.encode(*task.examples(days, list(format_names)))
+    ids, weights = experiment.decode(batch)
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(format_names), figsize=(4.2 * len(format_names), 3.6), dpi=90)
+    for column, ax in enumerate(np.atleast_1d(axes)):
+        text = batch.info["texts"][column]
+        output = task.target_vocab.decode(ids[:, column], stop_at_eos=False)
+        output = [c for c in output][:10]
+        shown = weights[:len(output), column, :len(text)]
+        ax.imshow(shown, cmap="gray_r", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        ax.set_xticks(range(len(text)))
+        ax.set_xticklabels(list(text), fontsize=7)
+        ax.set_yticks(range(len(output)))
+        ax.set_yticklabels(output, fontsize=8)
+        ax.set_xlabel("input characters")
+        ax.set_title("".join(output), fontsize=9)
+    np.atleast_1d(axes)[0].set_ylabel("output characters")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+@register
+class DatesAttention(DatesExperiment):
+    """dates → ISO with a bi-LSTM encoder and an attending decoder (Bahdanau additive default)"""
+    model_name = "seq2seq-attention"
+    defaults = {"attention": "additive"}
+
+    def build_model(self, rng):
+        task = self.task_generator
+        return seq2seq(len(task.source_vocab), len(task.target_vocab), int(self.config["embedding_size"]),
+                       int(self.config["hidden_size"]), str(self.config["attention"]),
+                       int(self.config["attention_size"]), bool(self.config["input_feeding"]), rng=rng)
+
+
+@register
+class DatesBaseline(DatesExperiment):
+    """dates → ISO with the whole input squeezed into one vector (no attention)"""
+    model_name = "seq2seq"
+
+    def build_model(self, rng):
+        task = self.task_generator
+        return seq2seq(len(task.source_vocab), len(task.target_vocab), int(self.config["embedding_size"]),
+                       int(self.config["hidden_size"]), None, rng=rng)
+
+
+# -- reversal ----------------------------------------------------------------------------------
+class ReversalExperiment(Seq2SeqExperiment):
+    task = "reversal"
+    # Trained on 5–30 symbols by default to fit a small CPU budget; the task goes to 50
+    # (``--set max_length=50``).
+    defaults = {**Reversal.defaults, "max_length": 30, "embedding_size": 16, "hidden_size": 64,
+                "attention_size": 64, "input_feeding": True, "eval_lengths": "5,10,20,30", "steps": 2000}
+
+    def make_task(self):
+        return Reversal(int(self.config["min_length"]), int(self.config["max_length"]), int(self.config["symbols"]))
+
+    def max_output_length(self) -> int:
+        return max(self.eval_lengths() + [int(self.config["max_length"])]) + 1
+
+    def eval_lengths(self) -> list[int]:
+        return [int(x) for x in str(self.config["eval_lengths"]).split(",") if x.strip()]
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        """Lengths drawn as in training, then every fixed length of ``eval_lengths``."""
+        size = int(self.config["eval_batch_size"])
+        metrics = self.batch_metrics(self.task_generator.batch(size, rng))
+        for length in self.eval_lengths():
+            batch = self.task_generator.batch(max(size // 4, 16), rng, length=length)
+            ids, _ = self.decode(batch)
+            metrics[f"exact_match_at_{length}"] = float(exact_match(ids, batch.target, batch.target_mask).mean())
+        return metrics
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        paths = super().plot(run_dir, rng)
+        table = os.path.join(run_dir, "length_accuracy.csv")
+        lengths = list(range(5, int(self.config["max_length"]) + 1, 5))
+        with open(table, "w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["length", "exact_match", "sequences", "model"])
+            for length in lengths:
+                batch = self.task_generator.batch(int(self.config["eval_batch_size"]), rng, length=length)
+                ids, _ = self.decode(batch)
+                writer.writerow([length, float(exact_match(ids, batch.target, batch.target_mask).mean()),
+                                 batch.batch_size, self.model_name])
+        paths.append(table)
+        paths.append(length_figure(os.path.join(run_dir, "length_accuracy.png"), [run_dir]))
+        return paths
+
+
+def length_figure(path: str, run_dirs: list[str]) -> str:
+    """Exact match against input length, one line per run (reads each run's length_accuracy.csv)."""
+    plt = _pyplot()
+    figure, ax = plt.subplots(figsize=(5.5, 3.6), dpi=100)
+    for run_dir in run_dirs:
+        with open(os.path.join(run_dir, "length_accuracy.csv"), newline="") as file:
+            rows = list(csv.DictReader(file))
+        label = {"seq2seq": "no attention (one vector)", "seq2seq-attention": "with attention"}.get(
+            rows[0]["model"], rows[0]["model"])
+        ax.plot([int(r["length"]) for r in rows], [100 * float(r["exact_match"]) for r in rows], "o-", label=label)
+    ax.set_xlabel("input length (symbols)")
+    ax.set_ylabel("sequences exactly right (%)")
+    ax.set_ylim(-3, 103)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("string reversal")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+@register
+class ReversalAttention(ReversalExperiment):
+    """string reversal with a bi-LSTM encoder and an attending decoder"""
+    model_name = "seq2seq-attention"
+    defaults = {"attention": "additive"}
+
+    def build_model(self, rng):
+        vocab = len(self.task_generator.source_vocab)
+        return seq2seq(vocab, vocab, int(self.config["embedding_size"]), int(self.config["hidden_size"]),
+                       str(self.config["attention"]), int(self.config["attention_size"]),
+                       bool(self.config["input_feeding"]), rng=rng)
+
+
+@register
+class ReversalBaseline(ReversalExperiment):
+    """string reversal through one fixed vector (no attention)"""
+    model_name = "seq2seq"
+
+    def build_model(self, rng):
+        vocab = len(self.task_generator.source_vocab)
+        return seq2seq(vocab, vocab, int(self.config["embedding_size"]), int(self.config["hidden_size"]),
+                       None, rng=rng)
+
+
+# -- shapes ------------------------------------------------------------------------------------
+@register
+class ShapesCaptioner(Seq2SeqExperiment):
+    """name coloured shapes left to right, attending over a conv feature grid"""
+    task = "shapes"
+    model_name = "captioner"
+    defaults = {**Shapes.defaults, "embedding_size": 16, "hidden_size": 64, "attention_size": 32,
+                "attention": "additive", "steps": 2000}
+
+    def make_task(self):
+        c = self.config
+        return Shapes(int(c["min_objects"]), int(c["max_objects"]), int(c["min_size"]), int(c["max_size"]))
+
+    def build_model(self, rng):
+        return captioner(len(self.task_generator.target_vocab), int(self.config["embedding_size"]),
+                         int(self.config["hidden_size"]), attention=str(self.config["attention"]),
+                         attention_size=int(self.config["attention_size"]), rng=rng)
+
+    def max_output_length(self) -> int:
+        return 2 * int(self.config["max_objects"]) + 1
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        batch = self.task_generator.batch(int(self.config["eval_batch_size"]), rng)
+        metrics = self.batch_metrics(batch)
+        metrics["attention_in_box"] = attention_in_box(self, batch)
+        return metrics
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        paths = super().plot(run_dir, rng)
+        paths.append(overlay_figure(self, os.path.join(run_dir, "attention_overlay.png"), rng))
+        return paths
+
+
+def _peak_cells(weights: np.ndarray, grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each weight vector's largest entry on a grid×grid feature map."""
+    peak = weights.argmax(axis=-1)
+    return peak // grid, peak % grid
+
+
+def attention_in_box(experiment: ShapesCaptioner, batch: Seq2SeqBatch) -> float:
+    """Fraction of correctly decoded words whose attention peak cell (a cell_size × cell_size
+    block of pixels) overlaps the box of the object the word names."""
+    ids, weights = experiment.decode(batch)
+    grid = int(round(np.sqrt(weights.shape[-1])))
+    cell = IMAGE_SIZE // grid
+    inside = total = 0
+    for b, boxes in enumerate(batch.info["boxes"]):
+        for word in range(2 * len(boxes)):
+            if ids[word, b] != batch.target[word, b]:
+                continue
+            row, col = _peak_cells(weights[word, b], grid)
+            x0, y0, x1, y1 = boxes[word // 2]
+            overlaps = (col * cell < x1) and ((col + 1) * cell > x0) and (row * cell < y1) and ((row + 1) * cell > y0)
+            inside += bool(overlaps)
+            total += 1
+    return inside / max(total, 1)
+
+
+def overlay_figure(experiment: ShapesCaptioner, path: str, rng: np.random.Generator, examples: int = 2) -> str:
+    """Each generated word with its attention map over the image (Xu et al. 2015, fig. 3 style)."""
+    batch = experiment.task_generator.batch(examples, rng)
+    ids, weights = experiment.decode(batch)
+    vocab = experiment.task_generator.target_vocab
+    grid = int(round(np.sqrt(weights.shape[-1])))
+    plt = _pyplot()
+    columns = experiment.max_output_length()
+    figure, axes = plt.subplots(examples, columns, figsize=(1.25 * columns, 1.45 * examples), dpi=90, squeeze=False)
+    for b in range(examples):
+        words = vocab.decode(ids[:, b])
+        axes[b, 0].imshow(batch.source[b])
+        axes[b, 0].set_title("image", fontsize=8)
+        for w in range(columns - 1):
+            ax = axes[b, w + 1]
+            if w < len(words):
+                attention_map = weights[w, b].reshape(grid, grid)
+                upsampled = np.kron(attention_map, np.ones((IMAGE_SIZE // grid, IMAGE_SIZE // grid)))
+                ax.imshow(batch.source[b] * 0.55)
+                ax.imshow(upsampled / max(upsampled.max(), 1e-9), cmap="magma", alpha=0.6, vmin=0, vmax=1)
+                ax.set_title(words[w], fontsize=8)
+            ax.axis("off")
+        axes[b, 0].axis("off")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) < 3 or argv[0] != "length-figure":
+        print("usage: python -m tinyaug.experiments.attention length-figure OUT.png RUN_DIR [RUN_DIR ...]")
+        return 2
+    print(length_figure(argv[1], argv[2:]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
