@@ -54,7 +54,10 @@ class _ProgrammerExperiment(Experiment):
 
     def _test_subset(self) -> list:
         size = int(self.config.get("eval_size") or 0)
-        return self.test_questions[:size] if size else self.test_questions
+        if not size or size >= len(self.test_questions):
+            return self.test_questions
+        picks = np.linspace(0, len(self.test_questions) - 1, size).round().astype(int)
+        return [self.test_questions[i] for i in picks]  # spread over every template
 
 
 @register
@@ -249,3 +252,65 @@ def explain_command(run_dir: str, question: str, columns: list[str] | None = Non
     from ..training import loop
     experiment, _, _, _ = loop.restore_run(run_dir)
     return explain(experiment, question, columns)
+
+
+def report(run_dir: str, programs: int = 10) -> str:
+    """Markdown: greedy accuracy on the whole held-out set, per template, and ``programs``
+    induced programs of held-out questions, each checked with ``same_program`` (tables) or on
+    fresh numbers (arithmetic) to be the right program, not a lucky answer."""
+    from ..training import loop
+    experiment, _, step, _ = loop.restore_run(run_dir)
+    questions = experiment.test_questions
+    lines = [f"run `{run_dir}` at step {step}, {len(questions)} held-out questions", ""]
+    if isinstance(experiment, TableNeuralProgrammer):
+        flags, induced = experiment.predictions(questions)
+        right = lambda p, q: table_task.same_program(p, q)  # noqa: E731
+        show = lambda p, q: table_model.format_program(p, q.columns, q.numbers)  # noqa: E731
+    else:
+        _, induced = experiment.predictions(questions)
+        flags = np.array([abs(run_program_value(p, q) - q.answer) <= 1e-6 * max(1.0, abs(q.answer))
+                          for p, q in zip(induced, questions)])
+        right = _same_arithmetic_program
+        show = lambda p, q: arithmetic_model.format_program(p, q.numbers)  # noqa: E731
+    kinds = np.array([getattr(q, "kind", "all") for q in questions])
+    templates = np.array([q.template for q in questions])
+    lines += ["| template | kind | greedy accuracy | right program |", "|---|---|---|---|"]
+    for name in dict.fromkeys(templates):
+        chosen = np.nonzero(templates == name)[0]
+        programs_ok = np.mean([right(induced[i], questions[i]) for i in chosen[:20]])
+        lines.append(f"| {name} | {kinds[chosen[0]]} | {flags[chosen].mean():.3f} | {programs_ok:.2f} |")
+    lines.append("")
+    for kind in dict.fromkeys(kinds):
+        lines.append(f"- {kind}: {flags[kinds == kind].mean():.3f}")
+    lines.append(f"- overall: {flags.mean():.3f}")
+    lines += ["", "| held-out question | induced program | answer correct | right program |", "|---|---|---|---|"]
+    rng = np.random.default_rng(7)
+    for i in rng.choice(len(questions), size=min(programs, len(questions)), replace=False):
+        q = questions[int(i)]
+        lines.append(f"| {q.text} | `{show(induced[i], q)}` | {bool(flags[i])} | {right(induced[i], q)} |")
+    return "\n".join(lines)
+
+
+def _same_arithmetic_program(program, question, trials: int = 20) -> bool:
+    """The program equals the gold expression on ``trials`` fresh tuples of numbers."""
+    rng = np.random.default_rng(0)
+    for _ in range(trials):
+        numbers = [float(n) for n in rng.integers(1, arithmetic_task.MAX_NUMBER + 1, size=len(question.numbers))]
+        expected = arithmetic_task.evaluate_expression(question.expression, numbers)
+        if abs(arithmetic_model.run_program(program, numbers) - expected) > 1e-6 * max(1.0, abs(expected)):
+            return False
+    return True
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(description="Neural Programmer: report a run, or explain a question")
+    parser.add_argument("command", choices=("report", "explain"))
+    parser.add_argument("run_dir")
+    parser.add_argument("question", nargs="?")
+    parser.add_argument("--columns", help="comma-separated column names (tables)")
+    args = parser.parse_args()
+    if args.command == "report":
+        print(report(args.run_dir))
+    else:
+        print(explain_command(args.run_dir, args.question, args.columns.split(",") if args.columns else None))
