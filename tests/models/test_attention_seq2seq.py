@@ -136,7 +136,7 @@ SMOKE = [
     ("dates", "seq2seq", {"hidden_size": 16, "embedding_size": 8}, 30),
     ("reversal", "seq2seq-attention", {"hidden_size": 16, "embedding_size": 8, "max_length": 8}, 30),
     ("reversal", "seq2seq", {"hidden_size": 16, "embedding_size": 8, "max_length": 8}, 30),
-    ("shapes", "captioner", {"hidden_size": 16, "embedding_size": 8, "attention_size": 8}, 20),
+    ("shapes", "captioner", {"hidden_size": 16, "embedding_size": 8, "attention_size": 8}, 40),
 ]
 
 
