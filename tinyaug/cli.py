@@ -79,7 +79,7 @@ def _cmd_list(args) -> int:
     for task, model in sorted(EXPERIMENTS):
         cls = EXPERIMENTS[(task, model)]
         summary = (cls.__doc__ or "").strip().splitlines()
-        print(f"{task:22s} {model:14s} {summary[0] if summary else ''}".rstrip())
+        print(f"{task:20s} {model:18s} {summary[0] if summary else ''}".rstrip())
     return 0
 
 

@@ -42,24 +42,34 @@ class LSTMExperiment(SequenceExperiment):
 
 @register
 class CopyLSTM(LSTMExperiment):
+    """Copy (NTM §4.1) with an LSTM; lengths 1–20 by default (--set max_length=5 trains in ~1 min)."""
+
     task = "copy"
 
 
 @register
 class RepeatCopyLSTM(LSTMExperiment):
+    """Repeat copy (NTM §4.2) with an LSTM."""
+
     task = "repeat-copy"
 
 
 @register
 class AssociativeRecallLSTM(LSTMExperiment):
+    """Associative recall (NTM §4.3) with an LSTM."""
+
     task = "associative-recall"
 
 
 @register
 class PrioritySortLSTM(LSTMExperiment):
+    """Priority sort (NTM §4.5) with an LSTM."""
+
     task = "priority-sort"
 
 
 @register
 class DynamicNGramsLSTM(LSTMExperiment):
+    """Dynamic 6-grams (NTM §4.4) with an LSTM."""
+
     task = "dynamic-ngrams"
