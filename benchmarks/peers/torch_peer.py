@@ -167,3 +167,78 @@ def ntm_hand(problem, context):
         return loss.item()
 
     return step
+
+
+# -- ACT parity (W6) ----------------------------------------------------------------------------
+
+def act_parity(problem, context):
+    """ACT (Graves 2016, eqs. 7-16) around a tanh RNN cell, written in torch ops. Like tinyaug's
+    wrapper, examples that have halted are dropped from the working batch (index selects), and
+    the halting decisions are taken on the host in float64, so both halt at the same steps."""
+    import numpy as np
+
+    torch, device = _torch(context)
+    s = problem["sizes"]
+    p = {k: _tensor(torch, v, device, grad=True) for k, v in problem["weights"].items()}
+    optimizer = torch.optim.Adam(list(p.values()), lr=LEARNING_RATE)
+    x = _tensor(torch, problem["inputs"], device)
+    y = _tensor(torch, problem["targets"], device)
+    T, B = x.shape[0], x.shape[1]
+    dtype = x.dtype
+    threshold = 1.0 - s.epsilon
+    ones = torch.ones(B, 1, dtype=dtype, device=device)
+    zeros = torch.zeros(B, 1, dtype=dtype, device=device)
+
+    def index(array):
+        return torch.from_numpy(array).to(device)
+
+    def step() -> float:
+        state = torch.zeros(B, s.hidden, dtype=dtype, device=device)
+        outputs, costs = [], []
+        for t in range(T):
+            x_first, x_rest = torch.cat([x[t], ones], dim=1), torch.cat([x[t], zeros], dim=1)  # eq. 8
+            rows = np.arange(B)
+            steps = np.zeros(B)
+            halting_sum, halting_sum_host = zeros, np.zeros(B)
+            state_sum, finished = None, []
+            for n in range(1, s.max_ponder + 1):
+                state = torch.tanh((x_first if n == 1 else x_rest) @ p["act.cell.weight_input"]
+                                   + state @ p["act.cell.weight_hidden"] + p["act.cell.bias"])   # eq. 7
+                halting = torch.sigmoid(state @ p["act.halting_weight"] + p["act.halting_bias"])  # eq. 9
+                halting_host = halting.detach().cpu().numpy()[:, 0].astype(np.float64)
+                halts = (halting_sum_host + halting_host >= threshold) | (n == s.max_ponder)  # eq. 10
+                remainder = 1 - halting_sum                                                # eq. 11
+                if halts.all():
+                    probability = remainder                                                # eq. 12
+                elif not halts.any():
+                    probability = halting
+                else:
+                    probability = torch.where(index(halts[:, None]), remainder, halting)
+                state_sum = probability * state if state_sum is None else state_sum + probability * state  # eq. 13
+                steps[rows[halts]] = n
+                if halts.all():
+                    finished.append((rows, state_sum, remainder))
+                    break
+                if halts.any():
+                    done, keep = index(np.flatnonzero(halts)), index(np.flatnonzero(~halts))
+                    finished.append((rows[halts], state_sum[done], remainder[done]))
+                    rows = rows[~halts]
+                    state, state_sum, x_rest = state[keep], state_sum[keep], x_rest[keep]
+                    halting, halting_sum = halting[keep], halting_sum[keep]
+                    halting_host, halting_sum_host = halting_host[~halts], halting_sum_host[~halts]
+                halting_sum = halting_sum + halting
+                halting_sum_host = halting_sum_host + halting_host
+            inverse = index(np.argsort(np.concatenate([piece[0] for piece in finished])))
+            state = torch.cat([piece[1] for piece in finished])[inverse]
+            remainder = torch.cat([piece[2] for piece in finished])[inverse]
+            outputs.append(state)
+            costs.append(remainder[:, 0] + index(steps).to(dtype))                       # eq. 15
+        logits = torch.stack(outputs) @ p["readout.weight"] + p["readout.bias"]
+        task = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="sum") / B
+        loss = task + s.tau * (torch.stack(costs).sum() / B)                                 # eq. 16
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
