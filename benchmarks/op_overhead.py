@@ -115,17 +115,18 @@ def _torch_chain(ops: int):
 
 
 def round_robin(contenders: dict, repeats: int) -> dict:
-    """{name: (minimum, median) seconds}: one call of each contender per round, so that load
-    from other processes on a shared machine falls on all of them alike; the minimum is the
-    figure least disturbed by that load."""
+    """{name: (minimum, median) CPU seconds}: one call of each contender per round, so that load
+    from other processes on a shared machine falls on all of them alike. CPU time of this
+    process (``time.process_time``), not wall time: it does not count the time other processes
+    hold the core, and the minimum is the figure least disturbed by them."""
     times = {name: [] for name in contenders}
     for fn in contenders.values():
         fn()  # warm-up
     for _ in range(repeats):
         for name, fn in contenders.items():
-            start = time.perf_counter()
+            start = time.process_time()
             fn()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     return {name: (min(t), statistics.median(t)) for name, t in times.items()}
 
 
@@ -195,7 +196,7 @@ def main() -> None:
           f"forward + backward; backend {args.backend}; {args.repeats} rounds, round robin")
     rows = timing_table(shape, args.ops, args.repeats)
     floor = rows[0][1]
-    print(f"{'':22s}{'best ms':>10s}{'median ms':>11s}{'us/op':>8s}{'x numpy':>9s}")
+    print(f"{'CPU time':22s}{'best ms':>10s}{'median ms':>11s}{'us/op':>8s}{'x numpy':>9s}")
     for name, best, median in rows:
         if best != best:  # NaN: not installed
             print(f"{name:22s}{'not installed':>38s}")

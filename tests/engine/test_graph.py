@@ -183,3 +183,29 @@ def test_backward_on_a_leaf():
     x = ta.tensor([2.0], requires_grad=True)
     x.backward()
     np.testing.assert_allclose(ta.to_numpy(x.grad), [1.0])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_dag_gradients(seed):
+    """Ops reading from random earlier nodes: many shared paths, visited in sequence order."""
+    picks = np.random.default_rng(seed)
+
+    def build(a, b):
+        nodes = [a, b]
+        for step in range(40):
+            u = nodes[int(picks.integers(len(nodes)))]
+            v = nodes[int(picks.integers(len(nodes)))]
+            kind = step % 4
+            nodes.append(ta.tanh(u + v) if kind == 0 else u * v * 0.5 if kind == 1
+                         else ta.split(ta.concatenate([u, v]), 2)[step % 2] if kind == 2 else ta.sigmoid(u) - v)
+        return sum(nodes[2:], nodes[0] * 0.0)
+
+    state = picks.bit_generator.state
+    rng = np.random.default_rng(seed + 10)
+    inputs = [rng.standard_normal(3) * 0.5, rng.standard_normal(3) * 0.5]
+
+    def fn(a, b):
+        picks.bit_generator.state = state  # the same graph on every call
+        return build(a, b)
+
+    assert ta.gradcheck(fn, inputs)

@@ -53,59 +53,15 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run ``forward`` on the inputs' arrays; record the op if a gradient will be needed."""
-        # This is the engine's hot path (every op of every model goes through it): it avoids
-        # per-call lists and repeated look-ups, and builds outputs without validation.
         if cls.__init__ is _base_init:
             fn = _new(cls)
             if params:
                 fn.__dict__.update(params)
         else:
             fn = cls(**params)
-        for x in inputs:
-            if type(x) is not Tensor and not isinstance(x, Tensor):
-                inputs = tuple(x if isinstance(x, Tensor) else as_tensor(x) for x in inputs)
-                break
         if len(inputs) == 1:
-            x = inputs[0]
-            data = x.data
-            arrays = (data,)
-            array_type = type(data)
-            needs_grad = (x.requires_grad,)
-            any_needs_grad = x.requires_grad
-        else:
-            arrays = tuple([x.data for x in inputs])
-            array_type = type(arrays[0]) if arrays else _default_array_type()
-            for data in arrays:
-                if type(data) is not array_type:
-                    raise BackendError(_mixed_backends_message(cls, inputs))
-            needs_grad = tuple([x.requires_grad for x in inputs])
-            any_needs_grad = True in needs_grad
-        record = any_needs_grad and STATE.grad_enabled
-        fn.xp = _XP_BY_ARRAY_TYPE[array_type]
-        fn.needs_input_grad = needs_grad if record else (False,) * len(arrays)
-        try:
-            outputs = fn.forward(*arrays)
-        except TinyaugError:
-            raise
-        except (ValueError, TypeError, IndexError) as exc:
-            raise ShapeError(f"{cls.__name__}: {exc} (inputs: {_describe(arrays)})") from exc
-        if STATE.anomaly:
-            _check_finite(cls, "forward", outputs, arrays, fn.xp)
-        if type(outputs) is tuple:
-            outputs = tuple([_ensure_array(o, array_type, fn) for o in outputs])
-            if not record:
-                return tuple([_make_tensor(o, False, None, i) for i, o in enumerate(outputs)])
-            fn.inputs = inputs
-            fn.sequence = next(_sequence)
-            fn.output_meta = tuple([(o.shape, o.dtype) for o in outputs])
-            return tuple([_make_tensor(o, o.dtype.kind in "fc", fn, i) for i, o in enumerate(outputs)])
-        if type(outputs) is not array_type:
-            outputs = _ensure_array(outputs, array_type, fn)
-        if not record:
-            return _make_tensor(outputs, False, None, 0)
-        fn.inputs = inputs
-        fn.sequence = next(_sequence)
-        return _make_tensor(outputs, outputs.dtype.kind in "fc", fn, 0)
+            return run_unary(fn, inputs[0])
+        return run(fn, inputs)
 
     def release(self) -> None:
         """Drop everything saved for backward; a later backward through this op is an error."""
@@ -117,7 +73,8 @@ class Function:
 
 _base_init = Function.__init__
 _new = object.__new__
-_make_tensor = Tensor._from_op
+_ONE_NEEDED = (True,)
+_NONE_NEEDED = (False,)
 
 
 class _XPByArrayType(dict):
@@ -131,8 +88,98 @@ class _XPByArrayType(dict):
 _XP_BY_ARRAY_TYPE = _XPByArrayType()
 
 
-def _default_array_type():
-    return backends.get_backend().array_type
+# The engine's hot path: every op of every model goes through ``run_unary`` or ``run``. They
+# avoid per-call lists and repeated look-ups and build output tensors inline, unvalidated.
+
+def run_unary(fn: Function, x: Any) -> Any:
+    """``apply`` for an op instance ``fn`` (parameters already set) with one input."""
+    if type(x) is not Tensor and not isinstance(x, Tensor):
+        x = as_tensor(x)
+    data = x.data
+    array_type = type(data)
+    xp = fn.xp = _XP_BY_ARRAY_TYPE[array_type]
+    record = x.requires_grad and STATE.grad_enabled
+    fn.needs_input_grad = _ONE_NEEDED if record else _NONE_NEEDED
+    try:
+        out = fn.forward(data)
+    except TinyaugError:
+        raise
+    except (ValueError, TypeError, IndexError) as exc:
+        raise ShapeError(f"{type(fn).__name__}: {exc} (inputs: {_describe((data,))})") from exc
+    if STATE.anomaly:
+        _check_finite(type(fn), "forward", out, (data,), xp)
+    if type(out) is not array_type:
+        if type(out) is tuple:
+            return _outputs(fn, (x,), out, array_type, record)
+        out = xp.asarray(out)  # NumPy reductions hand back scalars; keep arrays throughout
+    t = _new(Tensor)
+    t.data = out
+    t.grad = None
+    t.output_index = 0
+    t.name = None
+    if record:
+        fn.inputs = (x,)
+        fn.sequence = next(_sequence)
+        t.requires_grad = out.dtype.kind in "fc"
+        t.creator = fn
+    else:
+        t.requires_grad = False
+        t.creator = None
+    return t
+
+
+def run(fn: Function, inputs: tuple) -> Any:
+    """``apply`` for an op instance ``fn`` (parameters already set) with any number of inputs."""
+    for x in inputs:
+        if type(x) is not Tensor and not isinstance(x, Tensor):
+            inputs = tuple([x if isinstance(x, Tensor) else as_tensor(x) for x in inputs])
+            break
+    arrays = tuple([x.data for x in inputs])
+    array_type = type(arrays[0]) if arrays else backends.get_backend().array_type
+    for data in arrays:
+        if type(data) is not array_type:
+            raise BackendError(_mixed_backends_message(type(fn), inputs))
+    needs_grad = tuple([x.requires_grad for x in inputs])
+    record = True in needs_grad and STATE.grad_enabled
+    xp = fn.xp = _XP_BY_ARRAY_TYPE[array_type]
+    fn.needs_input_grad = needs_grad if record else (False,) * len(arrays)
+    try:
+        out = fn.forward(*arrays)
+    except TinyaugError:
+        raise
+    except (ValueError, TypeError, IndexError) as exc:
+        raise ShapeError(f"{type(fn).__name__}: {exc} (inputs: {_describe(arrays)})") from exc
+    if STATE.anomaly:
+        _check_finite(type(fn), "forward", out, arrays, xp)
+    if type(out) is not array_type:
+        if type(out) is tuple:
+            return _outputs(fn, inputs, out, array_type, record)
+        out = xp.asarray(out)
+    t = _new(Tensor)
+    t.data = out
+    t.grad = None
+    t.output_index = 0
+    t.name = None
+    if record:
+        fn.inputs = inputs
+        fn.sequence = next(_sequence)
+        t.requires_grad = out.dtype.kind in "fc"
+        t.creator = fn
+    else:
+        t.requires_grad = False
+        t.creator = None
+    return t
+
+
+def _outputs(fn, inputs, outputs, array_type, record) -> tuple:
+    """The tensors of a multi-output op (``forward`` returned a tuple)."""
+    outputs = tuple([_ensure_array(o, array_type, fn) for o in outputs])
+    if not record:
+        return tuple([Tensor._from_op(o, False, None, i) for i, o in enumerate(outputs)])
+    fn.inputs = inputs
+    fn.sequence = next(_sequence)
+    fn.output_meta = tuple([(o.shape, o.dtype) for o in outputs])
+    return tuple([Tensor._from_op(o, o.dtype.kind in "fc", fn, i) for i, o in enumerate(outputs)])
 
 
 def _ensure_array(value, array_type, fn):

@@ -43,19 +43,17 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
         raise _freed_error(node)
     # pending[node]: the gradient of its output (single-output ops) or a list of them.
     pending = {node: grad if node.output_meta is None else _one_slot(node, root.output_index, grad)}
-    heap = [(-node.sequence, node)]
+    heap = []
     anomaly = STATE.anomaly
-    while heap:
-        node = _heappop(heap)[1]
+    while node is not None:
         grads_out = pending.pop(node)
         inputs = node.inputs
-        meta = node.output_meta
-        if meta is None:
+        if node.output_meta is None:
             grads_in = node.backward(grads_out)
         else:
             xp = node.xp
             grads_in = node.backward(*[xp.zeros(shape, dtype) if g is None else g
-                                       for g, (shape, dtype) in zip(grads_out, meta)])
+                                       for g, (shape, dtype) in zip(grads_out, node.output_meta)])
         if type(grads_in) is not tuple:
             grads_in = (grads_in,) if len(inputs) == 1 or type(grads_in) is not list else tuple(grads_in)
         if len(grads_in) != len(inputs):
@@ -63,6 +61,8 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
                              f"for {len(inputs)} inputs")
         if anomaly:
             _check_finite(type(node), "backward", grads_in, grads_out, node.xp)
+        # A chain (one new op to visit and nothing else waiting) skips the heap.
+        follow = None
         for x, g, needed in zip(inputs, grads_in, node.needs_input_grad):
             if g is None or not needed:
                 continue
@@ -75,21 +75,31 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
             creator = x.creator
             if creator is None:
                 _accumulate_leaf(x, g)
-                continue
-            if creator in pending:
+            elif creator in pending:
                 if creator.output_meta is None:
                     pending[creator] = pending[creator] + g
                 else:
                     slots = pending[creator]
                     previous = slots[x.output_index]
                     slots[x.output_index] = g if previous is None else previous + g
-                continue
-            if creator.inputs is None:
+            elif creator.inputs is None:
                 raise _freed_error(creator)
-            pending[creator] = g if creator.output_meta is None else _one_slot(creator, x.output_index, g)
-            _heappush(heap, (-creator.sequence, creator))
+            else:
+                pending[creator] = g if creator.output_meta is None else _one_slot(creator, x.output_index, g)
+                if follow is None and not heap:
+                    follow = creator
+                else:
+                    _heappush(heap, (-creator.sequence, creator))
         if not retain_graph:
             node.__dict__.clear()  # Function.release, inlined: frees the saved buffers
+        if follow is not None:
+            if heap and heap[0][0] < -follow.sequence:  # another op became due first
+                _heappush(heap, (-follow.sequence, follow))
+                node = _heappop(heap)[1]
+            else:
+                node = follow
+        else:
+            node = _heappop(heap)[1] if heap else None
 
 
 def _one_slot(node, index: int, grad) -> list:

@@ -49,7 +49,7 @@ def attach() -> None:
     T.__pow__, T.__rpow__ = _ar.power, _ar.power.reflected
     T.__matmul__ = _forward(_la.Matmul)
     T.__rmatmul__ = _reflected(_la.Matmul)
-    T.__neg__ = lambda self: _ar.Negative.apply(self)
+    T.__neg__ = _ar.negative
     T.__getitem__ = ops.getitem
     for name in ("lt", "le", "gt", "ge"):
         setattr(T, f"__{name}__", _compare({"lt": "less", "le": "less_equal",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..function import Function
+from ..function import Function, run_unary
 from ..tensor import Tensor
 from ._util import pair, unbroadcast
 
@@ -159,11 +159,17 @@ def binary(tensor_op, scalar_op, reflected_scalar_op, scalar_value=None):
     """The NumPy-named function of a binary op: Python numbers next to a floating tensor go to
     the scalar ops (``scalar_value`` maps the number, e.g. negation for subtraction)."""
 
+    new = object.__new__
+
     def op(a, b):
         if (type(b) is float or type(b) is int) and isinstance(a, Tensor) and a.data.dtype.kind == "f":
-            return scalar_op.apply(a, value=b if scalar_value is None else scalar_value(b))
+            fn = new(scalar_op)  # what ``scalar_op.apply(a, value=b)`` does, minus the dispatch
+            fn.value = b if scalar_value is None else scalar_value(b)
+            return run_unary(fn, a)
         if (type(a) is float or type(a) is int) and isinstance(b, Tensor) and b.data.dtype.kind == "f":
-            return reflected_scalar_op.apply(b, value=a)
+            fn = new(reflected_scalar_op)
+            fn.value = a
+            return run_unary(fn, b)
         return tensor_op.apply(*pair(a, b))
 
     def reflected(b, a):  # Tensor.__radd__ and friends: ``a op b`` with b the tensor
@@ -186,4 +192,4 @@ power.__doc__ = "``base ** exponent`` with broadcasting."
 
 
 def negative(x):
-    return Negative.apply(x)
+    return run_unary(object.__new__(Negative), x)
