@@ -23,6 +23,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import numpy
+
 from .. import backends
 from .errors import AnomalyError, BackendError, ShapeError, TinyaugError
 from .state import STATE
@@ -40,6 +42,10 @@ class Function:
     inputs = None
     output_meta = None  # None: one output; else one (shape, dtype) per output
     sequence = -1
+    # Defaults for the common case, so the hot path need not write them: a NumPy op with one
+    # input that needs a gradient. ``run``/``run_unary`` set them on the instance otherwise.
+    xp = numpy
+    needs_input_grad = (True,)
 
     def __init__(self, **params: Any) -> None:
         self.__dict__.update(params)
@@ -73,8 +79,8 @@ class Function:
 
 _base_init = Function.__init__
 _new = object.__new__
-_ONE_NEEDED = (True,)
 _NONE_NEEDED = (False,)
+_NDARRAY = numpy.ndarray
 
 
 class _XPByArrayType(dict):
@@ -97,9 +103,11 @@ def run_unary(fn: Function, x: Any) -> Any:
         x = as_tensor(x)
     data = x.data
     array_type = type(data)
-    xp = fn.xp = _XP_BY_ARRAY_TYPE[array_type]
+    if array_type is not _NDARRAY:
+        fn.xp = _XP_BY_ARRAY_TYPE[array_type]
     record = x.requires_grad and STATE.grad_enabled
-    fn.needs_input_grad = _ONE_NEEDED if record else _NONE_NEEDED
+    if not record:
+        fn.needs_input_grad = _NONE_NEEDED
     try:
         out = fn.forward(data)
     except TinyaugError:
@@ -107,11 +115,11 @@ def run_unary(fn: Function, x: Any) -> Any:
     except (ValueError, TypeError, IndexError) as exc:
         raise ShapeError(f"{type(fn).__name__}: {exc} (inputs: {_describe((data,))})") from exc
     if STATE.anomaly:
-        _check_finite(type(fn), "forward", out, (data,), xp)
+        _check_finite(type(fn), "forward", out, (data,), fn.xp)
     if type(out) is not array_type:
         if type(out) is tuple:
             return _outputs(fn, (x,), out, array_type, record)
-        out = xp.asarray(out)  # NumPy reductions hand back scalars; keep arrays throughout
+        out = fn.xp.asarray(out)  # NumPy reductions hand back scalars; keep arrays throughout
     t = _new(Tensor)
     t.data = out
     t.grad = None
