@@ -219,3 +219,65 @@ for _use_act, _repeats in ((True, 1), (False, 1), (False, 2)):
                                                     "batch_size": 16})
     _experiment(Addition, "lstm", _use_act, _repeats, {"tau": 1e-3, "hidden_size": 512,
                                                        "batch_size": 32})
+
+
+# -- README figures -------------------------------------------------------------------------
+def _final_eval(run_dir: str, last: int = 3) -> dict[str, float]:
+    """The mean of the last ``last`` evaluation rows of a run's metrics.csv."""
+    from ..training.figures import read_metrics
+    columns = read_metrics(run_dir)
+    result = {}
+    for key in ("eval_error", "eval_mean_ponder", "eval_mean_steps"):
+        values = columns.get(key, np.array([]))
+        values = values[np.isfinite(values)]
+        result[key] = float(values[-last:].mean()) if values.size else float("nan")
+    return result
+
+
+def tau_sweep_figure(run_dirs: dict[float, str], path: str, title: str = "") -> str:
+    """Error rate and mean ponder time against τ (Graves 2016, Figs. 4 and 8) from one run
+    per τ: ``run_dirs`` maps τ to a run folder."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    taus = sorted(run_dirs)
+    finals = [_final_eval(run_dirs[tau]) for tau in taus]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3), dpi=100)
+    left.plot(taus, [f["eval_error"] for f in finals], "o-")
+    left.set_ylabel("error rate")
+    right.plot(taus, [f["eval_mean_ponder"] for f in finals], "o-", color="tab:orange")
+    right.set_ylabel("mean ponder ρ = N + R")
+    for axes in (left, right):
+        axes.set_xscale("log")
+        axes.set_xlabel("time penalty τ")
+        axes.grid(True, alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "") -> str:
+    """Evaluation error against training step for several runs (``label -> run folder``)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from ..training.figures import read_metrics
+    figure, axes = plt.subplots(figsize=(6, 3.4), dpi=100)
+    for label, run_dir in run_dirs.items():
+        columns = read_metrics(run_dir)
+        keep = np.isfinite(columns["eval_error"])
+        axes.plot(columns["step"][keep], columns["eval_error"][keep], "o-", markersize=2,
+                  linewidth=1, label=label)
+    axes.set_xlabel("step (batches)")
+    axes.set_ylabel("error on fresh examples")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    if title:
+        axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
