@@ -9,7 +9,7 @@ the last step's scalar (scalar questions) or lookup (lookup questions). Equation
     h_t = tanh(W^history [c_t; h_{t−1}])                            (eq. 4)
     c_t = [Σ_op α^op_{t−1} U_op ; Σ_j α^col_{t−1} P_j]              (§2.2)
     α^op_t  = softmax(U tanh(W^op [q; h_t]))                        (eq. 2)
-    α^col_t = softmax(P tanh(W^col [q; h_t])),  P_j = V(name_j)      (eq. 3)
+    α^col_t = softmax(P (tanh(W^col [q; h_t]) + e_t)),  P_j = V(name_j)   (eq. 3, + e_t: ours)
     β_t = softmax_k(z_{num_k} · W^pivot [q; h_t])   pivot attention over the question's numbers
     rs_t = α(greater) g_t + α(lesser) l_t + α(and) min(rs_{t−1}, rs_{t−2})
            + α(or) max(rs_{t−1}, rs_{t−2}) + α(reset) 1             (§2.3, row selector)
@@ -19,7 +19,8 @@ the last step's scalar (scalar questions) or lookup (lookup questions). Equation
     rs_0 = rs_{−1} = 1 (all real rows); scalar_{≤0} = 0.
 
 Our additions (assumptions, not the 2015 text): [q; h_t] is extended with an attention read
-of the question states and word embeddings at step t (see controller.py), and the comparison
+of the question states and of the word embeddings (e_t) at step t (see controller.py); e_t is
+also matched directly against the column-name embeddings; and the comparison
 is mixed over candidate pivots (operations.py) so that β receives a gradient.
 """
 from __future__ import annotations
@@ -87,7 +88,10 @@ class TableProgrammer(Module):
             features = ops.concatenate([question, read, word_read, history_state], axis=1)
             operation_logits = ops.tanh(self.operation_hidden(features)) @ self.operation_embeddings.T
             operation_weights = ops.softmax(operation_logits, axis=-1)                       # eq. 2
-            column_logits = ops.einsum("bce,be->bc", column_names, ops.tanh(self.column_hidden(features)))
+            # eq. 3, plus a direct match of the attended question word with each column name
+            # (our addition: a pointer-style shortcut for naming columns on a CPU budget)
+            column_query = ops.tanh(self.column_hidden(features)) + word_read
+            column_logits = ops.einsum("bce,be->bc", column_names, column_query)
             column_weights = masked_softmax(column_logits, column_mask)                      # eq. 3
             pivot_logits = ops.einsum("bkh,bh->bk", number_keys, self.pivot_query(features))
             pivot_weights = masked_softmax(pivot_logits, number_mask)
