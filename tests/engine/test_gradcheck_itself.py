@@ -100,3 +100,10 @@ def test_nothing_to_check_is_an_error():
 def test_returns_tensors_only():
     with pytest.raises(ta.GradcheckError, match="must return tensors"):
         ta.gradcheck(lambda x: 3.0, [_input(2)])
+
+
+def test_callers_float64_leaf_keeps_its_grad():
+    x = ta.tensor(_input(3), requires_grad=True)
+    (x * 2.0).sum().backward()
+    assert ta.gradcheck(lambda t: ta.exp(t), [x])
+    np.testing.assert_allclose(ta.to_numpy(x.grad), 2.0)

@@ -36,6 +36,16 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
     checked = [i for i, x in enumerate(leaves) if x.requires_grad]
     if not checked:
         raise GradcheckError("gradcheck: no input requires grad, nothing to check")
+    # float64 leaves are used as they are: leave their .grad as the caller had it.
+    previous_grads = [x.grad for x in leaves]
+    try:
+        return _gradcheck(fn, leaves, checked, eps, atol, rtol, full_limit, directions, samples, seed)
+    finally:
+        for x, grad in zip(leaves, previous_grads):
+            x.grad = grad
+
+
+def _gradcheck(fn, leaves, checked, eps, atol, rtol, full_limit, directions, samples, seed) -> bool:
     rng = np.random.default_rng(seed)
     with no_grad():
         outputs = _outputs(fn, leaves)
