@@ -79,7 +79,26 @@ def resident_mb() -> float:
 
 
 def peak_resident_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB
+    """Peak resident set of this process in MB: VmHWM from /proc (reset by ``reset_peak``).
+    Not ``ru_maxrss``: on Linux that survives fork and exec, so a probe would report its
+    parent's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def reset_peak() -> None:
+    """Reset VmHWM to the current resident set (Linux ≥ 4.0: write 5 to clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
 
 
 def versions() -> dict:
@@ -259,6 +278,7 @@ def probe_memory(key: str, column: str, dtype, context: Context) -> dict:
     step = steps[column]
     gc.collect()
     before = resident_mb()
+    reset_peak()
     for _ in range(3):
         step()
     result = {"rss_before_mb": before, "peak_rss_mb": peak_resident_mb(),
