@@ -281,3 +281,33 @@ def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "") ->
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 500,
+                         seed: int = 0) -> str:
+    """Mean ponder steps N and error against the number of ±1 entries of parity inputs."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rng = np.random.default_rng(seed)
+    counts = np.arange(1, experiment.task_generator.size + 1)
+    steps, errors = [], []
+    for count in counts:
+        batch = experiment.task_generator.batch(examples, rng, nonzero=int(count))
+        logits, _, ponder_steps, _ = experiment.predict(batch)
+        steps.append(ponder_steps.mean())
+        errors.append(((logits > 0) != (batch[1] > 0.5)).mean())
+    figure, axes = plt.subplots(figsize=(5, 3), dpi=100)
+    axes.plot(counts, steps, "o-", label="mean ponder steps N")
+    axes.set_xlabel("number of ±1 entries in the input")
+    axes.set_ylabel("ponder steps N")
+    twin = axes.twinx()
+    twin.plot(counts, errors, "s--", color="tab:red", markersize=3, label="error")
+    twin.set_ylabel("error", color="tab:red")
+    axes.grid(True, alpha=0.3)
+    axes.set_title(f"parity ({experiment.task_generator.size}) / {experiment.model_name}, "
+                   f"τ={experiment.config['tau']}")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
