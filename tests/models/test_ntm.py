@@ -114,6 +114,19 @@ def test_shape_errors_name_the_op(rng):
         NTMCell(3, 2, memory_init="random")
 
 
+def test_read_order(rng):
+    """Reads come from M_{t−1} by default and from M_t with read_after_write."""
+    x = ta.tensor(rng.standard_normal((2, 3)).astype(np.float32))
+    for after in (False, True):
+        cell = NTMCell(3, 2, controller_size=4, memory_rows=5, memory_width=3,
+                       read_after_write=after, rng=np.random.default_rng(0))
+        state = cell.initial_state(2)
+        _, reads, new_state, _ = cell.step(x, state)
+        memory = new_state[1] if after else state[1]
+        expected = ta.to_numpy(new_state[3][:, :1]) @ ta.to_numpy(memory)
+        np.testing.assert_allclose(ta.to_numpy(reads).reshape(2, 1, 3), expected, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("controller", ["lstm", "feedforward"])
 def test_cell_protocol(controller):
     cell = NTMCell(3, 2, controller=controller, controller_size=6, memory_rows=8, memory_width=4,
@@ -126,12 +139,13 @@ def test_cell_protocol(controller):
     assert state[1].shape == (5, 8, 4)
 
 
-@pytest.mark.parametrize("memory_init", ["constant", "learned"])
+@pytest.mark.parametrize("memory_init,read_after_write", [("constant", False), ("learned", True)])
 @pytest.mark.parametrize("controller", ["lstm", "feedforward"])
-def test_fused_model_matches_composite_model(rng, controller, memory_init):
+def test_fused_model_matches_composite_model(rng, controller, memory_init, read_after_write):
     """The whole unrolled NTM, fused vs composite ops: logits and every parameter gradient."""
     options = dict(controller=controller, controller_size=5, memory_rows=6, memory_width=3,
-                   read_heads=2, write_heads=2, memory_init=memory_init)
+                   read_heads=2, write_heads=2, memory_init=memory_init,
+                   read_after_write=read_after_write)
     results = []
     for fused in (True, False):
         model = NTM(4, 3, fused=fused, rng=np.random.default_rng(7), **options).astype(np.float64)

@@ -4,7 +4,8 @@
 Model settings (``--set key=value``): ``controller`` (``lstm`` | ``feedforward``),
 ``controller_size``, ``memory`` (``ROWSxWIDTH``, e.g. ``128x20``), ``read_heads``,
 ``write_heads``, ``shift_width`` (odd), ``memory_init`` (``constant`` | ``learned``),
-``fused`` (addressing and writes as single ops), ``shared_length`` (tasks with a ``length``:
+``fused`` (addressing and writes as single ops), ``read_after_write`` (read M_t instead of
+M_{t−1}), ``shared_length`` (tasks with a ``length``:
 every training batch draws one length for all its sequences, so no step is spent on padding;
 each sequence's length is still uniform over the task's range; evaluation keeps independent
 lengths). Training defaults (Adam, global-norm clipping,
@@ -26,7 +27,7 @@ from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bit
 
 NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20",
                 "read_heads": 1, "write_heads": 1, "shift_width": 3, "memory_init": "constant",
-                "fused": True, "shared_length": True}
+                "fused": True, "read_after_write": False, "shared_length": True}
 
 
 def parse_memory(text: str) -> tuple[int, int]:
@@ -54,6 +55,7 @@ class NTMExperiment(SequenceExperiment):
                    write_heads=int(self.config["write_heads"]),
                    shift_width=int(self.config["shift_width"]),
                    memory_init=str(self.config["memory_init"]), fused=bool(self.config["fused"]),
+                   read_after_write=bool(self.config["read_after_write"]),
                    rng=rng)
 
     def train_step(self, step: int) -> dict[str, float]:

@@ -6,7 +6,8 @@ where H = R + H_w heads (read heads first, then write heads). One step:
 1. controller input [x_t; r_{t−1}] (the previous reads, §3 / Fig. 1);
 2. controller output h_t -> head parameters (``NTMHeads``);
 3. every head addresses the previous memory M_{t−1} (eqs. 5–9, one fused op for all heads);
-4. write heads erase and add (eqs. 3–4), then read heads read the new memory (eq. 2);
+4. read heads read M_{t−1} (eq. 2), then write heads erase and add (eqs. 3–4)
+   (``read_after_write=True``: write first, then read M_t);
 5. output y_t = W [h_t; r_t] + b, logits (the sigmoid belongs to the BCE loss).
 
 Initial state (Collier & Beel 2018): memory a constant 1e-6 (``memory_init="constant"``,
@@ -55,13 +56,16 @@ class NTMCell(Module):
     ``x``: (batch, input_size); ``logits``: (batch, output_size). ``controller``: ``"lstm"`` or
     ``"feedforward"``; ``memory_rows`` × ``memory_width`` = N × W; ``shift_width`` K (odd;
     shifts −(K−1)/2 … +(K−1)/2). ``fused``: addressing and writing as single ops (fast) or
-    from engine ops (same numbers).
+    from engine ops (same numbers). ``read_after_write``: read heads read M_t (after this
+    step's write) instead of M_{t−1}. Reading M_{t−1} is the default: reading M_t lets a read
+    head at the write head's row echo this step's add vector, a shortcut that training on copy
+    fell into (docs/sections/ntm.md).
     """
 
     def __init__(self, input_size: int, output_size: int, controller: str = "lstm",
                  controller_size: int = 100, memory_rows: int = 128, memory_width: int = 20,
                  read_heads: int = 1, write_heads: int = 1, shift_width: int = 3,
-                 memory_init: str = "constant", fused: bool = True,
+                 memory_init: str = "constant", fused: bool = True, read_after_write: bool = False,
                  rng: np.random.Generator | None = None, dtype=None) -> None:
         super().__init__()
         rng = rng or init.default_rng()
@@ -73,6 +77,7 @@ class NTMCell(Module):
         self.memory_rows, self.memory_width = memory_rows, memory_width
         self.read_heads, self.write_heads = read_heads, write_heads
         self.controller_kind, self.memory_init, self.fused = controller, memory_init, fused
+        self.read_after_write = read_after_write
         controller_input = input_size + read_heads * memory_width
         if controller == "lstm":
             self.controller = LSTMCell(controller_input, controller_size, rng=rng, dtype=dtype)
@@ -124,10 +129,13 @@ class NTMCell(Module):
         addressing = address if self.fused else address_composite
         weights = addressing(memory, head_params, weights)                      # eqs. 5–9
         read_weights = weights[:, :self.read_heads] if self.write_heads else weights
+        if not self.read_after_write:
+            reads = read(memory, read_weights)                                   # eq. 2, from M_{t−1}
         if self.write_heads:
             write_weights = weights[:, self.read_heads:]
             memory = (write if self.fused else write_composite)(memory, write_weights, erase, add)  # eqs. 3–4
-        reads = read(memory, read_weights)                                       # eq. 2
+        if self.read_after_write:
+            reads = read(memory, read_weights)                                   # eq. 2, from M_t
         reads_flat = ops.reshape(reads, batch, self.read_heads * self.memory_width)
         details = {"weights": weights, "erase": erase, "add": add}
         return hidden, reads_flat, (controller_state, memory, reads, weights), details
