@@ -138,6 +138,13 @@ def _cmd_plot(args) -> int:
     return 0
 
 
+def _cmd_explain(args) -> int:
+    from .experiments.programmer import explain_command
+    columns = args.columns.split(",") if args.columns else None
+    print(explain_command(args.run_dir, args.question, columns))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyaug", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -159,13 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batches", type=int, default=4)
     plot = commands.add_parser("plot", help="redraw a saved run's figures")
     plot.add_argument("run_dir")
+    explain = commands.add_parser(
+        "explain", help="print the program a trained Neural Programmer induces for a question")
+    explain.add_argument("run_dir")
+    explain.add_argument("question")
+    explain.add_argument("--columns", help="comma-separated column names of the table (tables task)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _discover(sys.stderr)
-    handlers = {"list": _cmd_list, "train": _cmd_train, "eval": _cmd_eval, "plot": _cmd_plot}
+    handlers = {"list": _cmd_list, "train": _cmd_train, "eval": _cmd_eval, "plot": _cmd_plot,
+                "explain": _cmd_explain}
     try:
         return handlers[args.command](args)
     except FileNotFoundError as error:
