@@ -93,9 +93,9 @@ def torch_step_fn(state: dict, batch):
             erase = torch.sigmoid(projected[:, 2 * (WIDTH + 6):2 * (WIDTH + 6) + WIDTH])
             add = projected[:, 2 * (WIDTH + 6) + WIDTH:]
             weights = address(memory, heads, weights)
+            reads = weights[:, :1] @ memory                 # read M_{t-1}, then write
             write_w = weights[:, 1]
             memory = memory * (1 - write_w[:, :, None] * erase[:, None, :]) + write_w[:, :, None] * add[:, None, :]
-            reads = weights[:, :1] @ memory
             features.append(torch.cat([h, reads.reshape(BATCH, -1)], 1))
         logits = torch.stack(features) @ p["cell.output_layer.weight"] + p["cell.output_layer.bias"]
         loss = (F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
