@@ -213,6 +213,11 @@ def print_workload(result: dict) -> None:
               f"{result['min_ms'][name]:9.2f} {median / result['floor_ms']:8.1f} {ratio}")
     for name, reason in result["skipped"].items():
         print(f"   {name:20s} skipped: {reason}")
+    losses = list(result["first_loss"].values())
+    tolerance = 1e-4 if result["dtype"] == "float32" else 1e-8
+    if losses and max(losses) - min(losses) > tolerance * max(1.0, abs(max(losses))):
+        print(f"   WARNING: first-step losses differ by {max(losses) - min(losses):.2e}: the columns "
+              f"do not compute the same thing (a model changed? see the workload's equations)")
 
 
 def print_summary(results: list) -> None:

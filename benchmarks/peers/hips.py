@@ -119,10 +119,13 @@ def ntm(problem, context):
             erase, add = _sigmoid(anp, erase_add[:, :, :W]), erase_add[:, :, W:]
             weights = address(memory, head_params, weights)
             write_weights = weights[:, R:]
+            if not s.read_after_write:
+                reads = anp.matmul(weights[:, :R], memory)                         # eq. 2, M_{t-1}
             for head in range(s.write_heads):                                      # eq. 3
                 memory = memory * (1 - write_weights[:, head, :, None] * erase[:, head, None, :])
             memory = memory + anp.matmul(anp.swapaxes(write_weights, 1, 2), add)  # eq. 4
-            reads = anp.matmul(weights[:, :R], memory)                             # eq. 2
+            if s.read_after_write:
+                reads = anp.matmul(weights[:, :R], memory)                         # eq. 2, M_t
             hiddens.append(h)
             all_reads.append(anp.reshape(reads, (B, R * W)))
         features = anp.concatenate([anp.stack(hiddens), anp.stack(all_reads)], axis=2)

@@ -152,10 +152,13 @@ def ntm_hand(problem, context):
             erase, add = torch.sigmoid(erase_add[:, :, :W]), erase_add[:, :, W:]
             weights = address(memory, head_params, weights)
             write_weights = weights[:, R:]
+            if not s.read_after_write:
+                reads = weights[:, :R] @ memory                                      # eq. 2, M_{t-1}
             for head in range(s.write_heads):                                        # eq. 3
                 memory = memory * (1 - write_weights[:, head, :, None] * erase[:, head, None, :])
             memory = memory + write_weights.transpose(1, 2) @ add                    # eq. 4
-            reads = weights[:, :R] @ memory                                          # eq. 2
+            if s.read_after_write:
+                reads = weights[:, :R] @ memory                                      # eq. 2, M_t
             hiddens.append(h)
             all_reads.append(reads.reshape(B, R * W))
         features = torch.cat([torch.stack(hiddens), torch.stack(all_reads)], dim=2)

@@ -26,8 +26,8 @@ per step: h, c = LSTMCell([x_t; reads_{t-1}], (h, c))                  (gates i,
           w_g = g w_c + (1 − g) w_{t−1}                                    (eq. 7)
           w̃(i) = Σ_j w_g(j) s(i − j), shifts −1, 0, +1                     (eq. 8)
           w = softmax(γ log(w̃ + 1e-12))                                    (eq. 9)
-          M ← M ∘ (1 − w_write eᵀ) + w_write aᵀ                            (eqs. 3-4)
-          r = w_readᵀ M                                                    (eq. 2)
+          r = w_readᵀ M_{t−1}                                              (eq. 2; tinyaug's default,
+          M ← M ∘ (1 − w_write eᵀ) + w_write aᵀ  (eqs. 3-4)                 read before write)
 output: y_t = W_o [h_t; r_t] + b_o (logits)"""
 
 
@@ -42,6 +42,7 @@ class NTMSizes:
     shift_width: int = 3
     read_heads: int = 1
     write_heads: int = 1
+    read_after_write: bool = False   # read heads read M_{t-1} (tinyaug's default since ef9f289)
 
     @property
     def input(self) -> int:
@@ -61,6 +62,7 @@ def _tinyaug_model(sizes: NTMSizes, fused: bool, dtype, seed: int = 0):
     return NTM(sizes.input, sizes.bits, controller="lstm", controller_size=sizes.controller,
                memory_rows=sizes.rows, memory_width=sizes.width, read_heads=sizes.read_heads,
                write_heads=sizes.write_heads, shift_width=sizes.shift_width, fused=fused,
+               read_after_write=sizes.read_after_write,
                rng=np.random.default_rng(seed), dtype=dtype)
 
 
