@@ -34,6 +34,8 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "steps": 3000, "batch_size": 32, "lr": 3e-3, "seed": 0, "clip_norm": 5.0,
     "eval_batch_size": 256, "beam_size": 0, "dtype": "float32",
     "eval_every": 250, "checkpoint_every": 500, "log_every": 50,
+    # The learning rate falls linearly from lr to lr_final_fraction·lr over the run (1 = constant).
+    "lr_final_fraction": 1.0,
 }
 
 
@@ -79,6 +81,9 @@ class Seq2SeqExperiment(Experiment):
 
     def train_step(self, step: int) -> dict[str, float]:
         self.model.train()
+        progress = min(step / max(int(self.config["steps"]), 1), 1.0)
+        final = float(self.config.get("lr_final_fraction", 1.0))
+        self.optimizer.lr = float(self.config["lr"]) * (1.0 - (1.0 - final) * progress)
         batch = self.task_generator.batch(int(self.config["batch_size"]), self.rng)
         batch.source = self._source(batch)
         loss, logits, _ = self.model.loss(batch)
@@ -297,7 +302,8 @@ class ShapesCaptioner(Seq2SeqExperiment):
     task = "shapes"
     model_name = "captioner"
     defaults = {**Shapes.defaults, "embedding_size": 16, "hidden_size": 64, "attention_size": 32,
-                "attention": "additive", "steps": 2000}
+                "attention": "additive", "steps": 4000,
+                "lr_final_fraction": 0.05}
 
     def make_task(self):
         c = self.config
