@@ -246,3 +246,25 @@ def test_larger_tau_means_less_pondering():
     # ρ = N + R ≥ 2 (N = 1 gives R = 1). The untrained network (b_h = +1) has ρ ≈ 2.3; without
     # a ponder cost it keeps pondering, a large τ drives it towards the minimum ρ = 2.
     assert costly < 2.1 < 2.3 < free
+
+
+def test_parity_network_reads_out_the_halting_weighted_mean_state(rng):
+    # y_t = W_y (Σ_n p^n s^n) + b_y (eqs. 5 and 14): the logit comes from the p-weighted mean of
+    # the ponder states, not from the last ponder state.
+    import tinyaug.experiments.act  # noqa: F401  (registers the experiments)
+    from tinyaug.training import loop
+    experiment, _ = loop.build_experiment("parity", "act-rnn", {"size": 5, "hidden_size": 6,
+                                                                 "dtype": "float64"})
+    network = experiment.model
+    network.core.halting_weight.data[:] = network.core.halting_weight.xp.asarray(
+        rng.standard_normal((6, 1)) * 2)
+    network.core.halting_bias.data[:] = -1.0
+    inputs, _, _ = experiment.task_generator.batch(9, rng)
+    logits, result = network(ta.tensor(inputs))
+    cell_weights, halting_weight, halting_bias = _weights(network.core)
+    weighted, _, _, steps = reference_act(cell_weights, halting_weight, halting_bias, inputs,
+                                          np.zeros((9, 6)), network.core.max_ponder,
+                                          network.core.epsilon)
+    assert steps.max() >= 2, "the case should ponder more than once"
+    readout_weight, readout_bias = ta.to_numpy(network.readout.weight), ta.to_numpy(network.readout.bias)
+    np.testing.assert_allclose(ta.to_numpy(logits), weighted @ readout_weight + readout_bias, atol=1e-12)

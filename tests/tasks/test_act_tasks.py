@@ -23,6 +23,40 @@ def test_parity_vectors_and_targets(rng):
     assert (fixed != 0).all()
 
 
+@pytest.mark.parametrize("placement", ["random", "prefix"])
+def test_parity_distribution_counts_signs_and_positions(placement):
+    # The distribution of §3.1: k ~ U{1..64} entries set, each +1 or −1 with probability 1/2,
+    # target = parity of the number of +1s; "prefix" puts the k entries first.
+    rng = np.random.default_rng(11)
+    task = Parity(placement=placement)
+    inputs, targets, _ = task.batch(12800, rng)
+    vectors = inputs[0]
+    nonzero = vectors != 0
+    counts = nonzero.sum(axis=1)
+    histogram = np.bincount(counts, minlength=65)
+    assert histogram[0] == 0 and histogram[1:].min() > 140 and histogram[1:].max() < 265  # ≈ 200 each
+    assert abs(nonzero.mean() - 32.5 / 64) < 0.01               # fraction of ±1 entries ≈ 0.508
+    assert abs((vectors > 0).sum() / nonzero.sum() - 0.5) < 0.01  # signs balanced
+    np.testing.assert_array_equal(targets[0, :, 0], (vectors == 1).sum(axis=1) % 2)
+    assert abs(targets.mean() - 0.5) < 0.02
+    positions = np.arange(64)[None, :]
+    is_prefix = (nonzero == (positions < counts[:, None])).all(axis=1)
+    if placement == "prefix":
+        assert is_prefix.all()
+    else:  # every position is used about equally often
+        assert is_prefix.mean() < 0.05
+        per_position = nonzero.mean(axis=0)
+        assert per_position.min() > 0.47 and per_position.max() < 0.55
+
+
+def test_parity_placement_option_reaches_the_experiment():
+    experiment, _ = loop.build_experiment("parity", "act-rnn", {"size": 6, "placement": "prefix",
+                                                                 "hidden_size": 4})
+    assert experiment.task_generator.placement == "prefix"
+    with pytest.raises(ValueError, match="parity: placement"):
+        Parity(placement="middle")
+
+
 def test_tasks_are_registered_and_seeded():
     assert {"parity", "logic", "addition"} <= set(TASKS)
     for name in ("parity", "logic", "addition"):
