@@ -167,3 +167,29 @@ def test_experiment_plots_write_figures(tmp_path, backend):
     loop.train(experiment, config, str(tmp_path), progress="quiet")
     for name in ("length_accuracy.png", "length_accuracy.csv", "learning_curve.png", "checkpoint.npz"):
         assert (tmp_path / name).exists()
+
+
+def test_init_from_copies_weights_of_a_saved_run(tmp_path, backend):
+    """A curriculum stage starts from another run's weights (and a fresh optimizer); a run of
+    another model is refused by name."""
+    if backend != "numpy":
+        pytest.skip("checkpoint files once")
+    from tinyaug.checkpoint import CheckpointError
+    from tinyaug.experiments import discover
+    from tinyaug.training import loop
+    discover()
+    small = {"hidden_size": 8, "embedding_size": 4, "attention_size": 8, "eval_lengths": "5",
+             "eval_batch_size": 8, "steps": 3, "eval_every": 3, "checkpoint_every": 3}
+    first, config = loop.build_experiment("reversal", "seq2seq-attention", {**small, "max_length": 8})
+    loop.train(first, config, str(tmp_path / "short"), progress="quiet")
+    second, _ = loop.build_experiment("reversal", "seq2seq-attention",
+                                      {**small, "max_length": 12, "seed": 1, "init_from": str(tmp_path / "short")})
+    fresh, _ = loop.build_experiment("reversal", "seq2seq-attention", {**small, "max_length": 12, "seed": 1})
+    trained_state, copied_state = first.model.state_dict(), second.model.state_dict()
+    assert trained_state.keys() == copied_state.keys()
+    for name in trained_state:
+        np.testing.assert_array_equal(copied_state[name], trained_state[name])
+    assert any(not np.array_equal(fresh.model.state_dict()[n], trained_state[n]) for n in trained_state)
+    assert second.optimizer.steps == 0 and first.optimizer.steps == 3
+    with pytest.raises(CheckpointError, match="short"):
+        loop.build_experiment("reversal", "seq2seq", {**small, "init_from": str(tmp_path / "short")})

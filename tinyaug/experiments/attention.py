@@ -36,6 +36,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "eval_every": 250, "checkpoint_every": 500, "log_every": 50,
     # The learning rate falls linearly from lr to lr_final_fraction·lr over the run (1 = constant).
     "lr_final_fraction": 1.0,
+    # A run folder whose saved model weights start this run (a curriculum stage, e.g. reversal
+    # on 5–30 symbols before 5–50); the optimizer starts fresh. "" = random initialisation.
+    "init_from": "",
 }
 
 
@@ -62,7 +65,19 @@ class Seq2SeqExperiment(Experiment):
         self.model: EncoderDecoder = self.build_model(init_rng)
         if self.dtype != np.float32:
             self.model.astype(self.dtype)
+        if config.get("init_from"):
+            self._initialise_from(str(config["init_from"]))
         self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
+
+    def _initialise_from(self, run_dir: str) -> None:
+        """Copy the model weights of the run saved in ``run_dir`` (same task and model)."""
+        from .. import checkpoint
+        path = os.path.join(run_dir, "checkpoint.npz")
+        extra = checkpoint.load(path, self.model)
+        if (extra.get("task"), extra.get("model")) != (self.task, self.model_name):
+            raise checkpoint.CheckpointError(
+                f"init_from: {path!r} belongs to {extra.get('task')}/{extra.get('model')}, "
+                f"not {self.task}/{self.model_name}")
 
     # -- hooks ------------------------------------------------------------------------------
     def make_task(self):
