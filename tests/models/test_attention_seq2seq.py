@@ -193,3 +193,51 @@ def test_init_from_copies_weights_of_a_saved_run(tmp_path, backend):
     assert second.optimizer.steps == 0 and first.optimizer.steps == 3
     with pytest.raises(CheckpointError, match="short"):
         loop.build_experiment("reversal", "seq2seq", {**small, "init_from": str(tmp_path / "short")})
+
+
+@pytest.mark.parametrize("attention", [None, "additive", "general"])
+def test_context_override_with_the_attended_context_changes_nothing(attention, rng):
+    """The ablation hook: overriding c_i with the context the step would attend to anyway
+    reproduces the step; overriding it with the mean annotation changes the logits."""
+    model = _tiny_model(attention, rng_seed=5)
+    source, mask = pad_time_major([[3, 4, 5, 6], [7, 8]])
+    memory = model.decoder.prepare(model.encoder(source, mask))
+    state = model.decoder.initial_state(memory)
+    previous = np.array([1, 1])
+    logits, _, weights = model.decoder.step(previous, state, memory)
+    attended = memory.summary if weights is None else \
+        ta.tensor(np.einsum("bs,bsk->bk", ta.to_numpy(weights), ta.to_numpy(memory.keys)))
+    same, _, _ = model.decoder.step(previous, state, memory, context_override=attended)
+    np.testing.assert_allclose(ta.to_numpy(same), ta.to_numpy(logits), rtol=1e-9, atol=1e-12)
+    if attention is not None:
+        other, _, _ = model.decoder.step(previous, state, memory, context_override=memory.summary)
+        assert not np.allclose(ta.to_numpy(other), ta.to_numpy(logits))
+
+
+def test_word_attention_report_matches_teacher_forced_logits(backend):
+    """Unablated, the report's teacher-forced word accuracies equal those of the model's own
+    teacher-forced logits; every fraction lies in [0, 1]."""
+    if backend != "numpy":
+        pytest.skip("one backend is enough for the report")
+    from tinyaug.experiments import discover
+    from tinyaug.experiments.attention import word_attention_report
+    from tinyaug.training import loop
+    discover()
+    experiment, _ = loop.build_experiment("shapes", "captioner", {
+        "hidden_size": 8, "embedding_size": 4, "attention_size": 4, "seed": 0})
+    for step in range(15):   # a few steps, so that some words come out right
+        experiment.train_step(step)
+    batch = experiment.task_generator.batch(24, np.random.default_rng(2))
+    report = word_attention_report(experiment, batch)
+    experiment.model.eval()
+    with ta.no_grad():
+        _, logits, _ = experiment.model.loss(batch)
+    predicted = ta.to_numpy(logits).argmax(-1)
+    words = (batch.target_mask > 0) & (batch.target != 2)
+    for parity, kind in enumerate(("colour", "shape")):
+        rows = words.copy()
+        rows[1 - parity::2] = False
+        expected = ((predicted == batch.target) & rows).sum() / rows.sum()
+        assert report["teacher_forced"][f"{kind}_words"] == pytest.approx(expected)
+        assert all(0 <= value <= 1 for key, value in report[kind].items() if key != "entropy")
+        assert 0 <= report[kind]["entropy"] <= np.log(64) + 1e-6

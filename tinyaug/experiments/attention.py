@@ -369,6 +369,77 @@ def attention_in_box(experiment: ShapesCaptioner, batch: Seq2SeqBatch) -> float:
     return inside / max(total, 1)
 
 
+def word_attention_report(experiment: ShapesCaptioner, batch: Seq2SeqBatch) -> dict[str, dict[str, float]]:
+    """Where the captioner looks for each kind of word, and whether it needs to.
+
+    ``colour`` / ``shape``: over correctly decoded (greedy) words of that kind, the fraction
+    whose attention peak cell overlaps the named object's box (``own_box``), its columns only
+    (``own_columns``), the next object's box / columns, and the mean attention entropy (nats;
+    uniform over the grid is log(cells)). ``teacher_forced``: word accuracy of each kind with
+    the real contexts, and with the context of every shape (or colour) step replaced by the
+    mean annotation, i.e. that step's attention switched off (``shape_steps_mean``,
+    ``colour_steps_mean``)."""
+    ids, weights = experiment.decode(batch)
+    grid = int(round(np.sqrt(weights.shape[-1])))
+    cell = IMAGE_SIZE // grid
+
+    def overlaps(row, col, box, columns_only=False):
+        x0, y0, x1, y1 = box
+        across = (col * cell < x1) and ((col + 1) * cell > x0)
+        return across if columns_only else across and (row * cell < y1) and ((row + 1) * cell > y0)
+
+    keys = ("own_box", "own_columns", "next_box", "next_columns", "entropy")
+    sums = {kind: dict.fromkeys(keys, 0.0) for kind in ("colour", "shape")}
+    counts = {"colour": 0, "shape": 0}
+    for b, boxes in enumerate(batch.info["boxes"]):
+        for word in range(2 * len(boxes)):
+            if ids[word, b] != batch.target[word, b]:
+                continue
+            kind, index = ("colour", "shape")[word % 2], word // 2
+            row, col = _peak_cells(weights[word, b], grid)
+            entry = sums[kind]
+            counts[kind] += 1
+            entry["own_box"] += overlaps(row, col, boxes[index])
+            entry["own_columns"] += overlaps(row, col, boxes[index], columns_only=True)
+            if index + 1 < len(boxes):
+                entry["next_box"] += overlaps(row, col, boxes[index + 1])
+                entry["next_columns"] += overlaps(row, col, boxes[index + 1], columns_only=True)
+            probabilities = weights[word, b]
+            entry["entropy"] += float(-(probabilities * np.log(probabilities + 1e-12)).sum())
+    report = {kind: {k: v / max(counts[kind], 1) for k, v in sums[kind].items()} for kind in sums}
+    report["teacher_forced"] = {}
+    for ablated in (None, "shape", "colour"):
+        accuracy = _teacher_forced_word_accuracy(experiment, batch, ablated)
+        for kind, value in accuracy.items():
+            name = f"{kind}_words" if ablated is None else f"{kind}_words_{ablated}_steps_mean"
+            report["teacher_forced"][name] = value
+    return report
+
+
+def _teacher_forced_word_accuracy(experiment: ShapesCaptioner, batch: Seq2SeqBatch,
+                                  ablated_kind: str | None) -> dict[str, float]:
+    """Teacher-forced accuracy of colour and shape words; at the steps that emit words of
+    ``ablated_kind`` the context is the mean annotation instead of the attended one."""
+    from ..tasks.tokens import EOS
+    model = experiment.model
+    model.eval()
+    decoder = model.decoder
+    inputs = batch.decoder_inputs()
+    correct, total = {"colour": 0, "shape": 0}, {"colour": 0, "shape": 0}
+    with no_grad():
+        memory = decoder.prepare(model.encoder(experiment._source(batch), None))
+        state = decoder.initial_state(memory)
+        for t in range(inputs.shape[0]):
+            kind = ("colour", "shape")[t % 2]   # words 2k and 2k+1 name object k
+            override = memory.summary if kind == ablated_kind else None
+            logits, state, _ = decoder.step(inputs[t], state, memory, context_override=override)
+            words = (batch.target_mask[t] > 0) & (batch.target[t] != EOS)
+            predicted = to_numpy(logits).argmax(axis=-1)
+            correct[kind] += int(((predicted == batch.target[t]) & words).sum())
+            total[kind] += int(words.sum())
+    return {kind: correct[kind] / max(total[kind], 1) for kind in correct}
+
+
 def overlay_figure(experiment: ShapesCaptioner, path: str, rng: np.random.Generator, examples: int = 2) -> str:
     """Each generated word with its attention map over the image (Xu et al. 2015, fig. 3 style)."""
     batch = experiment.task_generator.batch(examples, rng)
@@ -399,12 +470,22 @@ def overlay_figure(experiment: ShapesCaptioner, path: str, rng: np.random.Genera
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``length-figure OUT.png RUN_DIR ...`` or ``word-attention RUN_DIR [SCENES]`` (captioner)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) < 3 or argv[0] != "length-figure":
-        print("usage: python -m tinyaug.experiments.attention length-figure OUT.png RUN_DIR [RUN_DIR ...]")
-        return 2
-    print(length_figure(argv[1], argv[2:]))
-    return 0
+    if len(argv) >= 3 and argv[0] == "length-figure":
+        print(length_figure(argv[1], argv[2:]))
+        return 0
+    if len(argv) in (2, 3) and argv[0] == "word-attention":
+        import json
+        from ..training import loop   # this module's experiments are registered by now
+        experiment, config, _, _ = loop.restore_run(argv[1])
+        scenes = int(argv[2]) if len(argv) == 3 else 512
+        batch = experiment.task_generator.batch(scenes, np.random.default_rng([int(config["seed"]), 7]))
+        print(json.dumps(word_attention_report(experiment, batch), indent=2))
+        return 0
+    print("usage: python -m tinyaug.experiments.attention length-figure OUT.png RUN_DIR [RUN_DIR ...]\n"
+          "       python -m tinyaug.experiments.attention word-attention CAPTIONER_RUN_DIR [SCENES]")
+    return 2
 
 
 if __name__ == "__main__":

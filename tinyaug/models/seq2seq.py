@@ -184,23 +184,31 @@ class AttentionDecoder(Module):
             feed = hidden * 0.0
         return hidden, cell, feed
 
-    def step(self, previous_ids, state: tuple, memory: EncoderMemory) -> tuple[Tensor, tuple, Tensor | None]:
-        """previous_ids (batch,) -> (logits (batch, vocab), new state, weights (batch, source) or None)."""
+    def step(self, previous_ids, state: tuple, memory: EncoderMemory,
+             context_override: Tensor | None = None) -> tuple[Tensor, tuple, Tensor | None]:
+        """previous_ids (batch,) -> (logits (batch, vocab), new state, weights (batch, source) or None).
+
+        ``context_override`` (batch, key_size), for ablations only: used in place of the
+        attended context c_i everywhere it enters (the attention weights are still returned)."""
         embedded = self.embedding(_ids(previous_ids))
         hidden, cell, feed = state
         weights = None
         if self.attention is None:
-            context = memory.summary
+            context = memory.summary if context_override is None else context_override
             output, (hidden, cell) = self.cell(ops.concatenate([embedded, context], axis=-1), (hidden, cell))
         elif self.attention_kind == "additive":
             context, weights = self.attention(hidden, memory.keys, mask=memory.mask,      # Bahdanau eqs. 5–6
                                               projected_keys=memory.projected_keys)
+            if context_override is not None:
+                context = context_override
             output, (hidden, cell) = self.cell(ops.concatenate([embedded, context], axis=-1),  # eq. 4
                                                (hidden, cell))
         else:
             cell_input = ops.concatenate([embedded, feed], axis=-1) if feed is not None else embedded
             output, (hidden, cell) = self.cell(cell_input, (hidden, cell))
             context, weights = self.attention(hidden, memory.keys, mask=memory.mask)        # Luong eq. 7
+        if context_override is not None:
+            context = context_override
         attentional = ops.tanh(self.combine(ops.concatenate([context, hidden], axis=-1)))  # Luong eq. 5
         logits = self.readout(attentional)                                                # Luong eq. 6
         new_feed = attentional if feed is not None else None                              # input feeding
