@@ -46,7 +46,7 @@ def generalisation_figure(experiment, path: str, rng: np.random.Generator,
             axis.set_yticks([])
             if column == 0:
                 axis.set_ylabel(label)
-        axes[0, column].set_title(f"length {length}: {wrong:.0f} wrong bits", fontsize=9)
+        axes[0, column].set_title(f"L={length}: {wrong:.0f} wrong", fontsize=8)
     figure.suptitle(f"{experiment.task} / {experiment.model_name}: generalisation "
                     f"(trained on lengths {getattr(experiment.task_generator, 'min_length', '?')}–"
                     f"{getattr(experiment.task_generator, 'max_length', '?')})", fontsize=10)
