@@ -99,3 +99,12 @@ def test_arithmetic_questions_answers_and_split():
     for b, question in enumerate(train[:8]):
         for k in range(len(question.numbers)):
             assert A.VOCABULARY[batch.word_ids[b, batch.number_positions[b, k]]] == A.NUMBER_TOKEN
+
+
+def test_curriculum_sampling_draws_only_one_step_templates():
+    assert [A.TEMPLATES[i][0] for i in A.ONE_STEP_TEMPLATES] == \
+        ["plus", "add", "minus", "subtract_from", "times", "multiply", "divided", "divide"]
+    batch = A.sample_batch(200, np.random.default_rng(5), templates=A.ONE_STEP_TEMPLATES)
+    names = {q.template for q in batch.questions}
+    assert names == {A.TEMPLATES[i][0] for i in A.ONE_STEP_TEMPLATES}
+    assert batch.number_mask.shape[1] == 2

@@ -22,6 +22,9 @@ from ..tasks import arithmetic as arithmetic_task
 from ..tasks import tables as table_task
 from ..training.experiment import Experiment, register
 
+ANSWER_TOLERANCE = 1e-6  # relative: an answer is right when |a − y| ≤ 1e-6 · max(1, |y|)
+LIKELIHOOD_FLOOR = 1e-8  # keeps −log finite for questions no program answers
+
 COMMON_DEFAULTS = {"batch_size": 32, "lr": 0.003, "clip_norm": 5.0, "gradient_noise": 0.001,
                    "embedding_size": 24, "hidden_size": 48, "eval_size": 0}
 
@@ -65,23 +68,53 @@ class ArithmeticNeuralProgrammer(_ProgrammerExperiment):
     """Arithmetic Neural Programmer: soft operations over pointed-to numbers, greedy at test."""
 
     task = "arithmetic"
-    defaults = {**COMMON_DEFAULTS, "program_steps": 2, "batch_size": 64}
+    defaults = {**COMMON_DEFAULTS, "program_steps": 2, "batch_size": 64,
+                "previous_step_bias": 0.0, "curriculum_steps": 0, "loss_form": "likelihood"}
 
     def build_model(self, rng):
         return arithmetic_model.ArithmeticProgrammer(
             len(arithmetic_task.VOCABULARY), int(self.config["embedding_size"]),
-            int(self.config["hidden_size"]), int(self.config["program_steps"]), rng=rng)
+            int(self.config["hidden_size"]), int(self.config["program_steps"]),
+            previous_step_bias=float(self.config["previous_step_bias"]), rng=rng)
 
     def make_test_set(self):
         return arithmetic_task.test_set()
 
     def loss(self, record, batch):
+        """``loss_form``:
+        * ``soft``: Huber on the relative error of the soft (averaged) program's answer (the
+          paper's training);
+        * ``expected``: the expected Huber relative error over the discrete programs;
+        * ``likelihood``: −log P(the program's answer is right) = −log Σ_programs P(program)
+          · [|answer − y| ≤ tolerance], summed over every discrete program
+          (``expected_program_loss``). All three see the final answer only."""
+        form = self.config["loss_form"]
+        xp = record["answer"].xp
+        if form in ("expected", "likelihood"):
+            if form == "expected":
+                def outcome_loss(values, answers):
+                    error = xp.abs(values - answers) / (1.0 + xp.abs(answers))
+                    return xp.where(error <= 1.0, 0.5 * error ** 2, error - 0.5)
+            else:
+                def outcome_loss(values, answers):
+                    return (xp.abs(values - answers) <= ANSWER_TOLERANCE * xp.maximum(1.0, xp.abs(answers))) * 1.0
+            value = arithmetic_model.expected_program_loss(record, batch.numbers, batch.number_mask,
+                                                           batch.answers, outcome_loss,
+                                                           reduce=form == "expected")
+            if form == "expected":
+                return value
+            return -ops.mean(ops.log(value + LIKELIHOOD_FLOOR))
+        if form != "soft":
+            raise ValueError(f"arithmetic neural-programmer: loss_form must be 'soft', 'expected' or "
+                             f"'likelihood', got {form!r}")
         scale = 1.0 / (1.0 + np.abs(batch.answers))  # Huber on the relative error
         target = tensor((batch.answers * scale).astype(np.float32))
         return ops.huber(record["answer"] * tensor(scale.astype(np.float32)), target, delta=1.0)
 
     def train_step(self, step: int) -> dict[str, float]:
-        batch = arithmetic_task.sample_batch(int(self.config["batch_size"]), self.rng)
+        # curriculum: only one-operation questions for the first ``curriculum_steps`` steps
+        templates = arithmetic_task.ONE_STEP_TEMPLATES if step < int(self.config["curriculum_steps"]) else None
+        batch = arithmetic_task.sample_batch(int(self.config["batch_size"]), self.rng, templates=templates)
         record = self.model(batch)
         loss = self.loss(record, batch)
         norm = self._update(loss, step)
@@ -103,7 +136,7 @@ class ArithmeticNeuralProgrammer(_ProgrammerExperiment):
     def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
         questions = self._test_subset()
         answers, programs = self.predictions(questions)
-        exact = [abs(run_program_value(p, q) - q.answer) <= 1e-6 * max(1.0, abs(q.answer))
+        exact = [abs(run_program_value(p, q) - q.answer) <= ANSWER_TOLERANCE * max(1.0, abs(q.answer))
                  for p, q in zip(programs, questions)]
         close = np.abs(answers - np.array([q.answer for q in questions])) <= 1e-3 * np.maximum(
             1.0, np.abs([q.answer for q in questions]))

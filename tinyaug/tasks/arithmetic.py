@@ -104,9 +104,23 @@ def make_question(template_index: int, numbers) -> ArithmeticQuestion:
     return ArithmeticQuestion(name, words, [float(n) for n in numbers], expression)
 
 
-def sample_question(rng: np.random.Generator, split: str = "train") -> ArithmeticQuestion:
-    """One question of a uniformly drawn template, its numbers from ``split`` ("train"/"test")."""
-    template_index = int(rng.integers(len(TEMPLATES)))
+def is_one_step(template_index: int) -> bool:
+    """Whether the template's gold program is a single operation on two question numbers."""
+    _, left, right = TEMPLATES[template_index][2]
+    return isinstance(left, int) and isinstance(right, int)
+
+
+ONE_STEP_TEMPLATES: list[int] = [i for i in range(len(TEMPLATES)) if is_one_step(i)]
+
+
+def sample_question(rng: np.random.Generator, split: str = "train",
+                    templates: list[int] | None = None) -> ArithmeticQuestion:
+    """One question of a template drawn uniformly from ``templates`` (indices into
+    ``TEMPLATES``; default all), its numbers from ``split`` ("train"/"test")."""
+    if templates is None:
+        template_index = int(rng.integers(len(TEMPLATES)))
+    else:
+        template_index = int(templates[int(rng.integers(len(templates)))])
     count = _arity(TEMPLATES[template_index][2])
     while True:
         numbers = rng.integers(1, MAX_NUMBER + 1, size=count)
@@ -157,5 +171,7 @@ def encode(questions: list[ArithmeticQuestion]) -> ArithmeticBatch:
     return ArithmeticBatch(questions, word_ids, word_mask, positions, numbers, number_mask, answers)
 
 
-def sample_batch(batch_size: int, rng: np.random.Generator, split: str = "train") -> ArithmeticBatch:
-    return encode([sample_question(rng, split) for _ in range(batch_size)])
+def sample_batch(batch_size: int, rng: np.random.Generator, split: str = "train",
+                 templates: list[int] | None = None) -> ArithmeticBatch:
+    """``batch_size`` questions from ``sample_question`` (templates: default all)."""
+    return encode([sample_question(rng, split, templates) for _ in range(batch_size)])

@@ -14,7 +14,10 @@ Per step t (equation numbers of Neelakantan et al. 2015 where the piece is their
     p^a_t, p^b_t = softmax over slots of key_s · W^a f_t, key_s · W^b f_t
         (slots: question numbers, keyed by the question state at the number, eq. 1; and earlier
         outputs, keyed by a learned vector per step — our pointer form of the paper's
-        pivot/scalar inputs)
+        pivot/scalar inputs); for t > 1 the first pointer's logit of the previous step's
+        output gets a learned bias β, initialised to ``previous_step_bias`` (our prior: an
+        operation acts on the running result by default, like the paper's scalar operations
+        that read scalar_{t−1}; the controller can learn to point elsewhere)
     a = Σ_s p^a_s v_s;  b = Σ_s p^b_s v_s;  out_t = Σ_op α^op_t op(a, b)
     c_{t+1} = [α^op_t U; p^a_t keys; p^b_t keys]
 """
@@ -48,7 +51,8 @@ class ArithmeticProgrammer(Module):
     (T, B, O), ``first_pointer`` and ``second_pointer`` (T, B, slots)."""
 
     def __init__(self, vocabulary_size: int, embedding_size: int = 24, hidden_size: int = 48,
-                 steps: int = 2, max_numbers: int = 3, rng: np.random.Generator | None = None) -> None:
+                 steps: int = 2, max_numbers: int = 3, previous_step_bias: float = 0.0,
+                 rng: np.random.Generator | None = None) -> None:
         super().__init__()
         rng = rng or np.random.default_rng(0)
         self.steps, self.max_numbers = steps, max_numbers
@@ -56,6 +60,7 @@ class ArithmeticProgrammer(Module):
         self.encoder = QuestionEncoder(vocabulary_size, embedding_size, hidden_size, rng=rng)
         self.operation_embeddings = make_parameter(rng.standard_normal((operations, embedding_size)) * 0.3)
         self.step_keys = make_parameter(rng.standard_normal((steps, hidden_size)) * 0.3)
+        self.previous_step_bias = make_parameter(np.array([previous_step_bias]))
         self.history = RNNCell(embedding_size + 2 * hidden_size, hidden_size, rng=rng)
         features = 3 * hidden_size
         self.attention_query = Linear(2 * hidden_size, hidden_size, rng=rng)
@@ -86,7 +91,12 @@ class ArithmeticProgrammer(Module):
             slot_keys = ops.concatenate(keys, axis=1)                            # (B, S, H)
             slot_values = ops.concatenate(values, axis=1)                        # (B, S)
             slot_mask = xp.concatenate(masks, axis=1)
-            first = masked_softmax(ops.einsum("bsh,bh->bs", slot_keys, self.first_query(features)), slot_mask)
+            first_logits = ops.einsum("bsh,bh->bs", slot_keys, self.first_query(features))
+            if step > 0:  # β on the previous step's output (the last slot)
+                is_previous = xp.zeros(slot_mask.shape[1], dtype=dtype)
+                is_previous[-1] = 1.0
+                first_logits = first_logits + self.previous_step_bias * Tensor(is_previous)
+            first = masked_softmax(first_logits, slot_mask)
             second = masked_softmax(ops.einsum("bsh,bh->bs", slot_keys, self.second_query(features)), slot_mask)
             if greedy:
                 operation_weights = one_hot_argmax(operation_weights)
@@ -147,3 +157,60 @@ def format_program(program: list[tuple], numbers) -> str:
     for operation, first, second in program:
         parts.append(f"copy({name(first)})" if operation == "copy" else f"{operation}({name(first)}, {name(second)})")
     return " -> ".join(parts)
+
+
+MAX_ENUMERATED_PROGRAMS = 50_000  # per question; 2 steps over 3 numbers make 45 · 80 = 3600
+
+
+def _all_operations_exact(first, second, xp):
+    """Every operation on constant backend arrays, stacked on a new axis after the leading
+    ones: (..., ) × (..., ) -> (..., operations); a zero divisor gives 0 like greedy execution."""
+    first, second = xp.broadcast_arrays(first, second)
+    safe = xp.where(second == 0, 1.0, second)
+    quotient = xp.where(second == 0, 0.0, first / safe)
+    return xp.stack([first + second, first - second, first * second, quotient, first], axis=-1)
+
+
+def expected_program_loss(record: dict, numbers, number_mask, answers, outcome_loss,
+                          reduce: bool = True) -> Tensor:
+    """E_program[ℓ(program's answer, y)] under the controller's selection distributions.
+
+    The soft model of the paper scores the answer of the *averaged* program, which a blend of
+    wrong operations can match (we saw it: the soft loss fell to 0.01 while the argmax programs
+    were wrong). Here every discrete program (operation, first slot, second slot per step) is
+    executed exactly on the question's numbers — constants, so no gradient flows through the
+    values — and weighted by its probability Π_t α^op_t p^a_t p^b_t; the gradient reaches the
+    selectors only. Still supervised by the final answer alone.
+
+    ``numbers``, ``number_mask`` (B, K) and ``answers`` (B,) host arrays; ``outcome_loss(values,
+    answers)`` maps the (B, M) candidate answers to per-program losses (B, M) on the backend.
+    Returns the batch mean (a scalar Tensor), or with ``reduce=False`` the per-question
+    expectation (B,)."""
+    xp = record["answer"].xp
+    dtype = record["answer"].dtype
+    batch_size, count = np.shape(numbers)
+    slot_values = xp.asarray(numbers, dtype=np.float64)[:, None, :]          # (B, M=1, S)
+    path_probability = None                                                     # (B, M)
+    for operation_weights, first, second in zip(record["operation_weights"], record["first_pointer"],
+                                                record["second_pointer"]):
+        paths, slots = slot_values.shape[1], slot_values.shape[2]
+        operations = operation_weights.shape[1]
+        size = paths * operations * slots * slots
+        if size > MAX_ENUMERATED_PROGRAMS:
+            raise ValueError(f"expected_program_loss: {size} programs per question exceed "
+                             f"{MAX_ENUMERATED_PROGRAMS}; use fewer steps or the soft loss")
+        # outcomes (B, M, S, S, O) -> (B, M, O, S, S): operation, then first and second slot
+        outcomes = _all_operations_exact(slot_values[:, :, :, None], slot_values[:, :, None, :], xp)
+        outcomes = xp.moveaxis(outcomes, -1, 2).reshape(batch_size, size)
+        step_probability = (ops.reshape(operation_weights, (batch_size, 1, operations, 1, 1))
+                            * ops.reshape(first, (batch_size, 1, 1, slots, 1))
+                            * ops.reshape(second, (batch_size, 1, 1, 1, slots)))
+        if path_probability is not None:
+            step_probability = step_probability * ops.reshape(path_probability, (batch_size, paths, 1, 1, 1))
+        path_probability = ops.reshape(step_probability, (batch_size, size))
+        # each path keeps its slots and appends this step's outcome as a new slot
+        kept = xp.repeat(slot_values, operations * slots * slots, axis=1)
+        slot_values = xp.concatenate([kept, outcomes[:, :, None]], axis=2)
+    losses = outcome_loss(slot_values[:, :, -1], xp.asarray(answers, dtype=np.float64)[:, None])
+    per_question = ops.sum(path_probability * Tensor(losses.astype(dtype)), axis=1)
+    return ops.sum(per_question) / batch_size if reduce else per_question
