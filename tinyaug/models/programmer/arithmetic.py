@@ -4,7 +4,8 @@ illustration of Neelakantan et al. (2015).
 A controller reads the question; for ``steps`` steps it emits a softmax over operations and two
 soft pointers (first and second argument) over the numbers of the question and the outputs of
 the earlier steps. Every operation runs; the step's output is their probability-weighted
-average (the paper's soft selection, §2.3). Trained on the final answer only. With
+average (the paper's soft selection, §2.3). Trained on the final answer only, by default on
+its likelihood summed over every discrete program (``expected_program_loss``). With
 ``greedy=True`` every softmax is replaced by its argmax: a discrete program.
 
 Per step t (equation numbers of Neelakantan et al. 2015 where the piece is theirs):
