@@ -42,6 +42,33 @@ def test_feedforward_controller_trains(tmp_path):
     assert np.mean(losses[-6:]) < np.mean(losses[:6])
 
 
+def test_lr_decays_when_the_running_training_cost_falls_below_the_threshold():
+    small = dict(memory="8x4", controller_size=8, min_length=1, max_length=2, batch_size=2,
+                 lr=1e-3, seed=1, lr_decay_window=3, lr_decay_factor=0.5, lr_decay_times=2)
+    never = _experiment(**small, lr_decay_below=1e-9)  # a cost no untrained model reaches
+    assert [never.train_step(step)["lr"] for step in range(5)] == [1e-3] * 5
+    always = _experiment(**small, lr_decay_below=1e9)
+    rates = [always.train_step(step)["lr"] for step in range(8)]
+    # "lr" is the rate the step used; a decay after the 3rd and the 6th step (a fresh full
+    # window each time), then never again (lr_decay_times=2)
+    assert rates == [1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 2.5e-4, 2.5e-4]
+
+
+def test_lr_decay_state_survives_a_checkpoint_round_trip():
+    small = dict(memory="8x4", controller_size=8, min_length=1, max_length=2, batch_size=2,
+                 lr=1e-3, seed=1, lr_decay_window=4, lr_decay_factor=0.5, lr_decay_times=3,
+                 lr_decay_below=1e9)
+    first = _experiment(**small)
+    for step in range(6):
+        first.train_step(step)
+    second = _experiment(**small)
+    second.load_extra_state(first.extra_state())
+    assert second.lr_decays_done == first.lr_decays_done == 1
+    assert second.recent_bits == first.recent_bits and len(second.recent_bits) == 2
+    second.load_extra_state({})  # a checkpoint from before the option existed
+    assert second.lr_decays_done == 0 and second.recent_bits == []
+
+
 @pytest.mark.slow
 def test_copy_acceptance():
     """Default copy/ntm training (about 8 minutes) reaches < 1 bit per sequence on 1,000 fresh

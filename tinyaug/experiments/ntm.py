@@ -11,6 +11,13 @@ each sequence's length is still uniform over the task's range; evaluation keeps 
 lengths). Training defaults (Adam, global-norm clipping,
 batch 16, step count) were chosen by the experiments recorded in docs/sections/ntm.md.
 
+Learning-rate decay on convergence: ``lr_decay_below`` (bits per sequence, 0 = off). Once the
+mean training cost over the last ``lr_decay_window`` steps falls below it, the learning rate
+is multiplied by ``lr_decay_factor``; the window then starts afresh, and this happens at most
+``lr_decay_times`` times. The count of decays and the window are kept in the checkpoint, so a
+resumed run continues exactly. The final model is always the last step's (no best-checkpoint
+selection).
+
 ``plot`` writes, besides the learning curve and a sample: ``generalisation.png`` (copy:
 targets and outputs at lengths 10, 20, 30, 50, 120, paper Figs. 4–5) and ``memory_use.png``
 (read and write weightings over time with the add vectors, paper Fig. 6).
@@ -27,7 +34,9 @@ from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bit
 
 NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20",
                 "read_heads": 1, "write_heads": 1, "shift_width": 3, "memory_init": "constant",
-                "fused": True, "read_after_write": False, "shared_length": True}
+                "fused": True, "read_after_write": False, "shared_length": True,
+                "lr_decay_below": 0.0, "lr_decay_window": 500, "lr_decay_factor": 0.1,
+                "lr_decay_times": 1}
 
 
 def parse_memory(text: str) -> tuple[int, int]:
@@ -58,16 +67,48 @@ class NTMExperiment(SequenceExperiment):
                    read_after_write=bool(self.config["read_after_write"]),
                    rng=rng)
 
+    def __init__(self, config: dict, rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        self.lr_decays_done = 0
+        self.recent_bits: list[float] = []  # training bits/sequence since the last decay (window)
+
     def train_step(self, step: int) -> dict[str, float]:
+        # The learning rate is set from the decay count every step (a checkpoint's optimizer
+        # state stores the lr too; this keeps the two consistent on resume).
+        self.optimizer.lr = float(self.config["lr"]) * float(self.config["lr_decay_factor"]) ** self.lr_decays_done
         generator = self.task_generator
         if self.config.get("shared_length") and hasattr(generator, "min_length"):
             # A batch padded to the longest of 16 uniform lengths is ~1.8× longer than the
             # mean sequence; one length per batch removes that padding (same per-sequence law).
             self.task_generator = _SharedLength(generator)
         try:
-            return super().train_step(step)
+            metrics = super().train_step(step)
         finally:
             self.task_generator = generator
+        self._maybe_decay_lr(metrics["bits_per_sequence"])
+        metrics["lr"] = self.optimizer.lr
+        return metrics
+
+    def _maybe_decay_lr(self, bits: float) -> None:
+        threshold = float(self.config.get("lr_decay_below") or 0.0)
+        if threshold <= 0 or self.lr_decays_done >= int(self.config["lr_decay_times"]):
+            return
+        window = int(self.config["lr_decay_window"])
+        self.recent_bits.append(bits)
+        if len(self.recent_bits) > window:
+            del self.recent_bits[0]
+        if len(self.recent_bits) == window and float(np.mean(self.recent_bits)) < threshold:
+            self.lr_decays_done += 1
+            self.recent_bits = []
+
+    def extra_state(self) -> dict[str, np.ndarray]:
+        return {"lr_decays_done": np.asarray(self.lr_decays_done),
+                "recent_bits": np.asarray(self.recent_bits, dtype=np.float64)}
+
+    def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
+        # A checkpoint written before this option existed has neither entry: no decay yet.
+        self.lr_decays_done = int(state.get("lr_decays_done", 0))
+        self.recent_bits = [float(b) for b in np.asarray(state.get("recent_bits", np.zeros(0))).ravel()]
 
     def trace(self, batch) -> tuple[np.ndarray, dict]:
         """Host logits and the memory trace (weightings, add vectors) for a host batch."""
