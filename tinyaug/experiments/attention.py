@@ -11,6 +11,12 @@ Metrics: ``loss`` (masked cross-entropy per target token, nats), ``token_accurac
 applies to the Luong scores. The combined accuracy-against-length figure of two reversal runs:
 
     python -m tinyaug.experiments.attention length-figure OUT.png RUN_A RUN_B ...
+
+``--set init_from=RUN_DIR`` starts from another run's weights (a length curriculum: reversal
+on 5–30, then ``--set max_length=50``). Where a trained captioner's colour and shape words look,
+and how much each step's attention matters:
+
+    python -m tinyaug.experiments.attention word-attention CAPTIONER_RUN_DIR [SCENES]
 """
 from __future__ import annotations
 
