@@ -85,10 +85,11 @@ def test_figures(tmp_path):
 def test_ctrl_c_then_resume_continues_bit_for_bit(tmp_path):
     straight_dir, broken_dir = tmp_path / "straight", tmp_path / "broken"
     _, straight = run(straight_dir)
+    handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when launched in the background
     summary, _ = run(broken_dir, sigint_at_step=13)
     assert summary["interrupted"] and summary["step"] == 14
     assert checkpoint.read(broken_dir / "checkpoint.npz")[0]["extra"]["step"] == 14
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is handler_before  # the caller's handler is restored
 
     experiment, config, step, wall = loop.restore_run(str(broken_dir))
     assert step == 14
