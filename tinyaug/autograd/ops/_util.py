@@ -1,6 +1,9 @@
 """Helpers shared by the ops' backward passes."""
 from __future__ import annotations
 
+from ..errors import ShapeError
+from ..tensor import Tensor, as_tensor
+
 
 def unbroadcast(grad, shape: tuple):
     """Sum ``grad`` back down to ``shape``: the adjoint of NumPy broadcasting."""
@@ -17,7 +20,6 @@ def unbroadcast(grad, shape: tuple):
 
 def normalize_axis(axis, ndim: int, op: str) -> tuple:
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative ints."""
-    from ..errors import ShapeError
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -41,7 +43,6 @@ def expand_reduced(grad, input_shape: tuple, axes: tuple, keepdims: bool):
 
 def pair(a, b):
     """Both operands of a binary op as tensors; a Python number takes the other's dtype."""
-    from ..tensor import Tensor, as_tensor
     if isinstance(a, Tensor):
         return a, as_tensor(b, like=a)
     b = b if isinstance(b, Tensor) else as_tensor(b)
