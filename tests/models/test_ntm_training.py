@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from tinyaug.experiments.ntm import CopyNTM, evaluate_copy_lengths, parse_memory
+from tinyaug.experiments.ntm import CopyNTM, RepeatCopyNTM, evaluate_copy_lengths, parse_memory
 from tinyaug.training.loop import LOOP_DEFAULTS
 
 
@@ -67,6 +67,49 @@ def test_lr_decay_state_survives_a_checkpoint_round_trip():
     assert second.recent_bits == first.recent_bits and len(second.recent_bits) == 2
     second.load_extra_state({})  # a checkpoint from before the option existed
     assert second.lr_decays_done == 0 and second.recent_bits == []
+
+
+def test_zero_first_fraction_zeroes_the_first_vector_in_input_and_target():
+    from tinyaug.experiments.ntm import _ZeroFirstVector
+    from tinyaug.tasks import make_task
+    copy = make_task("copy", min_length=1, max_length=5)
+    inputs, targets, mask = _ZeroFirstVector(copy, 1.0).batch(50, np.random.default_rng(0))
+    assert not inputs[0, :, :8].any()
+    first_output = np.argmax(mask > 0, axis=0)
+    assert not targets[first_output, np.arange(50)].any()
+    # everything else is the task's own data: the copy relation still holds
+    for index in range(50):
+        length = int(mask[:, index].sum())
+        np.testing.assert_array_equal(targets[length + 1:2 * length + 1, index], inputs[:length, index, :8])
+    untouched, _, _ = _ZeroFirstVector(copy, 0.0).batch(50, np.random.default_rng(0))
+    assert untouched[0, :, :8].any()
+    with pytest.raises(ValueError, match="copy only"):
+        config = {**LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), "zero_first_fraction": 0.5,
+                  "memory": "8x4", "controller_size": 8}
+        RepeatCopyNTM(config, np.random.default_rng(0)).train_step(0)
+
+
+def test_keep_best_restores_the_best_validated_parameters_at_the_last_step():
+    experiment = _experiment(memory="8x4", controller_size=8, min_length=1, max_length=2,
+                             batch_size=2, steps=3, validation_sequences=120, keep_best=True,
+                             lr_decay_below=0.0, zero_first_fraction=0.0, seed=2)
+    rng = np.random.default_rng(0)
+    first = experiment.evaluate(rng)  # step 0: the untrained model is the best so far
+    assert first["best_step"] == 0 and experiment.best_bits == first["validation_bits_per_sequence"]
+    from tinyaug import backends
+    host = lambda p: backends.backend_of(p.data).to_host(p.data).copy()  # noqa: E731
+    kept = [host(p) for p in experiment.model.parameters()]
+    experiment.best_bits = -1.0  # pretend nothing later can beat it
+    for step in range(3):
+        experiment.train_step(step)
+    assert any(not np.array_equal(host(p), k) for p, k in zip(experiment.model.parameters(), kept))
+    experiment.evaluate(rng)  # the last step's evaluation restores the kept parameters
+    for p, k in zip(experiment.model.parameters(), kept):
+        np.testing.assert_array_equal(host(p), k)
+    restored = _experiment(memory="8x4", controller_size=8, min_length=1, max_length=2,
+                           batch_size=2, steps=3, validation_sequences=120, keep_best=True, seed=2)
+    restored.load_extra_state(experiment.extra_state())
+    assert restored.best_step == 0 and len(restored.best_parameters) == len(kept)
 
 
 @pytest.mark.slow

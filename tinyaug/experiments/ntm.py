@@ -14,9 +14,22 @@ batch 16, step count) were chosen by the experiments recorded in docs/sections/n
 Learning-rate decay on convergence: ``lr_decay_below`` (bits per sequence, 0 = off). Once the
 mean training cost over the last ``lr_decay_window`` steps falls below it, the learning rate
 is multiplied by ``lr_decay_factor``; the window then starts afresh, and this happens at most
-``lr_decay_times`` times. The count of decays and the window are kept in the checkpoint, so a
-resumed run continues exactly. The final model is always the last step's (no best-checkpoint
-selection).
+``lr_decay_times`` times; from the first decay on, batches hold ``decayed_batch_size``
+sequences (0 = keep ``batch_size``). The count of decays and the window are kept in the checkpoint, so a
+resumed run continues exactly.
+
+``zero_first_fraction`` (copy only; 0 = off, the paper's data): that fraction of training
+sequences get an all-zero first vector (input and target). With uniform random bits this
+happens to 1 sequence in 256, and it is the case a trained NTM fails on (its first input then
+looks like no input at all; docs/sections/ntm.md); the option oversamples it during training
+only. Evaluation always uses the task's own distribution.
+
+``keep_best``: at every evaluation the model is also scored (bits per sequence) on a fixed
+validation set of ``validation_sequences`` sequences (drawn once from its own seed, never
+from the training stream); the best parameters so far are kept (and checkpointed), and at
+the last step of the run they replace the current ones before the final evaluation, so
+the saved final model is the best-validated one (its step is logged as ``best_step``).
+Without it the final model is the last step's.
 
 ``plot`` writes, besides the learning curve and a sample: ``generalisation.png`` (copy:
 targets and outputs at lengths 10, 20, 30, 50, 120, paper Figs. 4–5) and ``memory_use.png``
@@ -28,6 +41,7 @@ import os
 
 import numpy as np
 
+from .. import backends
 from ..models.ntm import NTM
 from ..training.experiment import register
 from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
@@ -36,7 +50,8 @@ NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20"
                 "read_heads": 1, "write_heads": 1, "shift_width": 3, "memory_init": "constant",
                 "fused": True, "read_after_write": False, "shared_length": True,
                 "lr_decay_below": 0.0, "lr_decay_window": 500, "lr_decay_factor": 0.1,
-                "lr_decay_times": 1}
+                "lr_decay_times": 1, "decayed_batch_size": 0, "zero_first_fraction": 0.0,
+                "keep_best": False, "validation_sequences": 500}
 
 
 def parse_memory(text: str) -> tuple[int, int]:
@@ -71,20 +86,32 @@ class NTMExperiment(SequenceExperiment):
         super().__init__(config, rng)
         self.lr_decays_done = 0
         self.recent_bits: list[float] = []  # training bits/sequence since the last decay (window)
+        self.steps_done = 0
+        self.best_bits, self.best_step = float("inf"), -1
+        self.best_parameters: list[np.ndarray] = []
+        self._validation_batches = None
 
     def train_step(self, step: int) -> dict[str, float]:
+        self.steps_done = step + 1
         # The learning rate is set from the decay count every step (a checkpoint's optimizer
         # state stores the lr too; this keeps the two consistent on resume).
         self.optimizer.lr = float(self.config["lr"]) * float(self.config["lr_decay_factor"]) ** self.lr_decays_done
-        generator = self.task_generator
+        generator, batch_size = self.task_generator, self.config["batch_size"]
+        if self.lr_decays_done and int(self.config.get("decayed_batch_size") or 0):
+            self.config["batch_size"] = int(self.config["decayed_batch_size"])
         if self.config.get("shared_length") and hasattr(generator, "min_length"):
             # A batch padded to the longest of 16 uniform lengths is ~1.8× longer than the
             # mean sequence; one length per batch removes that padding (same per-sequence law).
-            self.task_generator = _SharedLength(generator)
+            self.task_generator = _SharedLength(self.task_generator)
+        fraction = float(self.config.get("zero_first_fraction") or 0.0)
+        if fraction:
+            if self.task != "copy":
+                raise ValueError(f"{self.task}/ntm: zero_first_fraction applies to copy only")
+            self.task_generator = _ZeroFirstVector(self.task_generator, fraction)
         try:
             metrics = super().train_step(step)
         finally:
-            self.task_generator = generator
+            self.task_generator, self.config["batch_size"] = generator, batch_size
         self._maybe_decay_lr(metrics["bits_per_sequence"])
         metrics["lr"] = self.optimizer.lr
         return metrics
@@ -101,14 +128,51 @@ class NTMExperiment(SequenceExperiment):
             self.lr_decays_done += 1
             self.recent_bits = []
 
+    def validation_bits(self) -> float:
+        """Bits per sequence on the fixed validation set (``validation_sequences`` sequences
+        from the generator seeded ``[seed, 3]``, scored in batches of 100)."""
+        if self._validation_batches is None:
+            rng = np.random.default_rng([int(self.config.get("seed", 0)), 3])
+            total = int(self.config["validation_sequences"])
+            sizes = [min(100, total - start) for start in range(0, total, 100)]
+            self._validation_batches = [self.task_generator.batch(size, rng) for size in sizes]
+        bits = [bits_per_sequence(self.predict(batch), batch[1], batch[2]) * batch[0].shape[1]
+                for batch in self._validation_batches]
+        return float(np.sum(bits) / sum(batch[0].shape[1] for batch in self._validation_batches))
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        if not self.config.get("keep_best"):
+            return super().evaluate(rng)
+        bits = self.validation_bits()
+        if bits < self.best_bits:
+            self.best_bits, self.best_step = bits, self.steps_done
+            self.best_parameters = [backends.backend_of(p.data).to_host(p.data).copy()
+                                    for p in self.model.parameters()]
+        if self.steps_done >= int(self.config["steps"]) and self.best_parameters:
+            # The run's last evaluation: the final model is the best-validated one.
+            for p, value in zip(self.model.parameters(), self.best_parameters):
+                p.data[...] = backends.backend_of(p.data).from_host(value.astype(p.dtype))
+            bits = self.best_bits
+        metrics = super().evaluate(rng)
+        metrics["validation_bits_per_sequence"] = bits
+        metrics["best_step"] = float(self.best_step)
+        return metrics
+
     def extra_state(self) -> dict[str, np.ndarray]:
-        return {"lr_decays_done": np.asarray(self.lr_decays_done),
-                "recent_bits": np.asarray(self.recent_bits, dtype=np.float64)}
+        state = {"lr_decays_done": np.asarray(self.lr_decays_done),
+                 "recent_bits": np.asarray(self.recent_bits, dtype=np.float64),
+                 "best_bits": np.asarray(self.best_bits), "best_step": np.asarray(self.best_step)}
+        state.update({f"best.{index}": value for index, value in enumerate(self.best_parameters)})
+        return state
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
-        # A checkpoint written before this option existed has neither entry: no decay yet.
+        # A checkpoint written before these options existed has none of the entries.
         self.lr_decays_done = int(state.get("lr_decays_done", 0))
         self.recent_bits = [float(b) for b in np.asarray(state.get("recent_bits", np.zeros(0))).ravel()]
+        self.best_bits = float(state.get("best_bits", np.inf))
+        self.best_step = int(state.get("best_step", -1))
+        count = sum(1 for key in state if key.startswith("best."))
+        self.best_parameters = [np.asarray(state[f"best.{index}"]) for index in range(count)]
 
     def trace(self, batch) -> tuple[np.ndarray, dict]:
         """Host logits and the memory trace (weightings, add vectors) for a host batch."""
@@ -128,11 +192,17 @@ class NTMExperiment(SequenceExperiment):
 class CopyNTM(NTMExperiment):
     """Copy, lengths 1–20. Defaults: the recipe that converged here (docs/sections/ntm.md):
     Graves' centred RMSProp lr 1e-4, gradients clipped to ±10, batch 1, 14,000 steps, learned
-    initial memory; Adam 1e-3 at batch 16 had not left the LSTM-only plateau after 5,000 steps."""
+    initial memory; Adam 1e-3 at batch 16 had not left the LSTM-only plateau after 5,000 steps.
+    Added after the first converged runs: 5% of training sequences start with an all-zero
+    vector (the failure case), the learning rate drops ×0.1 once the 500-step mean training
+    cost is under 4 bits, and the final model is the best of the evaluations (every 500 steps)
+    on 500 fixed validation sequences."""
     task = "copy"
     defaults = {**NTM_DEFAULTS, "memory_init": "learned", "steps": 14000, "batch_size": 1,
                 "optimizer": "rmsprop", "lr": 1e-4, "clip_norm": 0.0, "clip_value": 10.0,
-                "eval_every": 1000, "log_every": 250, "generalisation_length": 40}
+                "eval_every": 500, "log_every": 250, "generalisation_length": 40,
+                "zero_first_fraction": 0.05, "lr_decay_below": 4.0, "lr_decay_window": 500,
+                "lr_decay_factor": 0.1, "lr_decay_times": 1, "keep_best": True}
 
 
 @register
@@ -165,6 +235,22 @@ class _SharedLength:
         if options.get("length") is None:
             options["length"] = int(rng.integers(self.generator.min_length, self.generator.max_length + 1))
         return self.generator.batch(batch_size, rng, **options)
+
+
+class _ZeroFirstVector:
+    """Wraps a copy generator: each sequence, with probability ``fraction`` (drawn from the
+    batch's own generator), gets its first vector set to zeros in the input and the target."""
+
+    def __init__(self, generator, fraction: float) -> None:
+        self.generator, self.fraction = generator, fraction
+
+    def batch(self, batch_size: int, rng: np.random.Generator, **options):
+        inputs, targets, mask = self.generator.batch(batch_size, rng, **options)
+        bits = targets.shape[2]
+        for index in np.nonzero(rng.random(batch_size) < self.fraction)[0]:
+            inputs[0, index, :bits] = 0.0
+            targets[int(np.argmax(mask[:, index] > 0)), index] = 0.0  # its first output step
+        return inputs, targets, mask
 
 
 def evaluate_copy_lengths(experiment: NTMExperiment, lengths, sequences: int, rng: np.random.Generator,
