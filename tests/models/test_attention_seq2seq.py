@@ -241,3 +241,14 @@ def test_word_attention_report_matches_teacher_forced_logits(backend):
         assert report["teacher_forced"][f"{kind}_words"] == pytest.approx(expected)
         assert all(0 <= value <= 1 for key, value in report[kind].items() if key != "entropy")
         assert 0 <= report[kind]["entropy"] <= np.log(64) + 1e-6
+
+
+@pytest.mark.parametrize("input_feeding", [True, False])
+def test_captioner_input_feeding_option(input_feeding, rng):
+    """With a Luong score the captioner feeds h̃_{i−1} into the cell only when asked to."""
+    model = captioner(10, embedding_size=4, hidden_size=8, channels=(4, 4), attention="concat",
+                      attention_size=4, input_feeding=input_feeding, rng=np.random.default_rng(0))
+    assert model.decoder.feed_size == (8 if input_feeding else 0)
+    images = rng.uniform(size=(2, 16, 16, 3)).astype(np.float32)
+    ids, weights = model.greedy(images, None, max_length=3)
+    np.testing.assert_allclose(weights.sum(-1), 1, rtol=1e-5)

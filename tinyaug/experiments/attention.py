@@ -322,7 +322,7 @@ class ShapesCaptioner(Seq2SeqExperiment):
     task = "shapes"
     model_name = "captioner"
     defaults = {**Shapes.defaults, "embedding_size": 16, "hidden_size": 64, "attention_size": 32,
-                "attention": "additive", "steps": 4000,
+                "attention": "additive", "input_feeding": True, "steps": 4000,
                 "lr_final_fraction": 0.05}
 
     def make_task(self):
@@ -332,7 +332,8 @@ class ShapesCaptioner(Seq2SeqExperiment):
     def build_model(self, rng):
         return captioner(len(self.task_generator.target_vocab), int(self.config["embedding_size"]),
                          int(self.config["hidden_size"]), attention=str(self.config["attention"]),
-                         attention_size=int(self.config["attention_size"]), rng=rng)
+                         attention_size=int(self.config["attention_size"]),
+                         input_feeding=bool(self.config["input_feeding"]), rng=rng)
 
     def max_output_length(self) -> int:
         return 2 * int(self.config["max_objects"]) + 1

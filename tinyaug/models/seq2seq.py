@@ -346,12 +346,15 @@ def seq2seq(source_vocab_size: int, target_vocab_size: int, embedding_size: int 
 
 def captioner(target_vocab_size: int, embedding_size: int = 16, hidden_size: int = 64,
               channels: tuple[int, ...] = (16, 32, 32), attention: str = "additive",
-              attention_size: int = 32, rng: np.random.Generator | None = None) -> EncoderDecoder:
-    """Show-Attend-and-Tell-style captioner: ``ConvEncoder`` + attending ``AttentionDecoder``."""
+              attention_size: int = 32, input_feeding: bool = True,
+              rng: np.random.Generator | None = None) -> EncoderDecoder:
+    """Show-Attend-and-Tell-style captioner: ``ConvEncoder`` + attending ``AttentionDecoder``
+    (``input_feeding`` applies to the Luong scores only, as in ``AttentionDecoder``)."""
     rng = rng or init.default_rng()
     encoder = ConvEncoder(3, channels, rng=rng)
     decoder = AttentionDecoder(target_vocab_size, embedding_size, hidden_size, encoder.output_size,
-                               attention=attention, attention_size=attention_size, rng=rng)
+                               attention=attention, attention_size=attention_size,
+                               input_feeding=input_feeding, rng=rng)
     return EncoderDecoder(encoder, decoder)
 
 
