@@ -38,14 +38,24 @@ def main() -> None:
     experiment, config, step, wall_time = restore_run(args.run_dir)
     print(f"{args.run_dir}: step {step}, {wall_time / 60:.1f} min of training")
     rng = np.random.default_rng(args.seed)
-    bits, wrong = [], []
+    bits, wrong, zero_first = [], [], []
     for _ in range(10):  # 1,000 fresh sequences of lengths 1–20
         batch = experiment.task_generator.batch(100, rng)
         logits = experiment.predict(batch)
-        bits.append(bits_per_sequence(logits, batch[1], batch[2]))
-        wrong.append(wrong_bits_per_sequence(logits, batch[1], batch[2]))
-    print(f"lengths 1–20, 1,000 sequences: {np.mean(bits):.4f} bits/sequence, "
-          f"{np.mean(wrong):.4f} wrong bits/sequence")
+        for index in range(100):  # per sequence, to single out the all-zero-first-vector case
+            one = (logits[:, index:index + 1], batch[1][:, index:index + 1], batch[2][:, index:index + 1])
+            bits.append(bits_per_sequence(*one))
+            wrong.append(wrong_bits_per_sequence(*one))
+            zero_first.append(not batch[0][0, index, :-1].any())
+    bits, wrong, zero_first = np.array(bits), np.array(wrong), np.array(zero_first)
+    print(f"lengths 1–20, 1,000 sequences: {bits.mean():.4f} bits/sequence, "
+          f"{wrong.mean():.4f} wrong bits/sequence")
+    if zero_first.any():
+        print(f"  {zero_first.sum()} sequences start with an all-zero vector: "
+              f"{bits[zero_first].mean():.1f} bits, {wrong[zero_first].mean():.1f} wrong bits each")
+    print(f"  the other {(~zero_first).sum()}: {bits[~zero_first].mean():.4f} bits/sequence, "
+          f"{wrong[~zero_first].mean():.4f} wrong bits/sequence, "
+          f"{(wrong[~zero_first] > 0).sum()} sequences with a wrong bit")
     for length, (b, w) in evaluate_copy_lengths(experiment, [10, 20, 30, 40, 50, 80, 120], 100, rng).items():
         print(f"length {length:4d}: {b:9.3f} bits/sequence, {w:8.3f} wrong bits/sequence ({8 * length} bits)")
     os.makedirs(args.figures, exist_ok=True)
