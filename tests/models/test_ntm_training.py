@@ -112,17 +112,10 @@ def test_keep_best_restores_the_best_validated_parameters_at_the_last_step():
     assert restored.best_step == 0 and len(restored.best_parameters) == len(kept)
 
 
-@pytest.mark.slow
-def test_copy_acceptance(tmp_path):
-    """The default copy/ntm run through the training loop (4–8 minutes; the loop's evaluations
-    drive the best-model selection). Measured in docs/sections/ntm.md: 1.68 bits and 0.085
-    wrong bits per sequence on these 1,000 fresh sequences, 0 wrong bits per sequence at
-    length 40. The project's target of < 0.1 bits per sequence is NOT reached; this asserts
-    what was: < 2 bits and < 0.2 wrong bits per sequence, < 1 wrong bit at length 40."""
-    from tinyaug.training.loop import build_experiment, train
+def _score_like_the_acceptance_test(experiment) -> tuple[float, float, dict]:
+    """Bits and wrong bits per sequence on 1,000 fresh copy sequences (seed 2024), then wrong
+    bits per sequence at lengths 40 and 120 (100 sequences each)."""
     from tinyaug.training.sequence import bits_per_sequence, wrong_bits_per_sequence
-    experiment, config = build_experiment("copy", "ntm")
-    train(experiment, config, str(tmp_path), progress="quiet", make_figures=False)
     rng = np.random.default_rng(2024)
     bits, wrong = [], []
     for _ in range(10):
@@ -130,5 +123,21 @@ def test_copy_acceptance(tmp_path):
         logits = experiment.predict(batch)
         bits.append(bits_per_sequence(logits, batch[1], batch[2]))
         wrong.append(wrong_bits_per_sequence(logits, batch[1], batch[2]))
-    assert np.mean(bits) < 2.0 and np.mean(wrong) < 0.2
-    assert evaluate_copy_lengths(experiment, [40], 100, rng)[40][1] < 1.0
+    return float(np.mean(bits)), float(np.mean(wrong)), evaluate_copy_lengths(experiment, [40, 120], 100, rng)
+
+
+@pytest.mark.slow
+def test_copy_acceptance(tmp_path):
+    """The default copy/ntm run (feedforward controller) through the training loop (3–5
+    minutes; the loop's evaluations drive the best-model selection). Measured on the same
+    model (docs/sections/ntm.md): 0.727 bits and 0 wrong bits per sequence on 1,000 fresh
+    sequences. The project's target of < 0.1 bits per sequence is NOT reached; this asserts
+    what was: < 1 bit and < 0.05 wrong bits per sequence; < 1 wrong bit per sequence at length
+    40 and < 5 at length 120 (0 and 0 on these 100-sequence samples; 0.30 and 4.26 on 1,000
+    sequences each: a few long sequences fail)."""
+    from tinyaug.training.loop import build_experiment, train
+    experiment, config = build_experiment("copy", "ntm")
+    train(experiment, config, str(tmp_path), progress="quiet", make_figures=False)
+    bits, wrong, by_length = _score_like_the_acceptance_test(experiment)
+    assert bits < 1.0 and wrong < 0.05
+    assert by_length[40][1] < 1.0 and by_length[120][1] < 5.0
