@@ -1,9 +1,9 @@
 """Evaluate a trained copy/ntm run and make the README figures.
 
     tinyaug train --task copy --model ntm --out runs/copy-ntm
-    tinyaug train --task copy --model ntm --set controller=feedforward --out runs/copy-ntm-ff
+    tinyaug train --task copy --model ntm --set controller=lstm --out runs/copy-ntm-lstm
     tinyaug train --task copy --model lstm --out runs/copy-lstm
-    python examples/ntm_copy_report.py runs/copy-ntm --compare runs/copy-ntm-ff runs/copy-lstm
+    python examples/ntm_copy_report.py runs/copy-ntm --compare runs/copy-ntm-lstm runs/copy-lstm
 
 Prints bits and wrong bits per sequence on 1,000 fresh sequences of lengths 1–20, and wrong
 bits per sequence at fixed lengths 10–120 (100 sequences each); writes
