@@ -32,6 +32,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
+from benchmarks.workloads.common import NumpyAdam  # noqa: E402 - the suite's Adam on NumPy dicts
+
 TIME, BATCH, INPUT, HIDDEN, OUTPUT = 20, 32, 8, 128, 8
 LEARNING_RATE = 1e-3
 
@@ -51,29 +53,6 @@ def make_problem(seed: int = 0):
     inputs = rng.integers(0, 2, (TIME, BATCH, INPUT)).astype(np.float32)
     targets = rng.integers(0, 2, (TIME, BATCH, OUTPUT)).astype(np.float32)
     return weights, inputs, targets
-
-
-class NumpyAdam:
-    """Adam (Kingma & Ba 2015) over a dict of NumPy arrays, in place."""
-
-    def __init__(self, params: dict, lr: float = LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8):
-        self.params, self.lr, (self.beta1, self.beta2), self.eps = params, lr, betas, eps
-        self.first = {k: np.zeros_like(v) for k, v in params.items()}
-        self.second = {k: np.zeros_like(v) for k, v in params.items()}
-        self.steps = 0
-
-    def step(self, grads: dict) -> None:
-        self.steps += 1
-        correction1 = 1 - self.beta1 ** self.steps
-        correction2 = 1 - self.beta2 ** self.steps
-        step_size = self.lr * math.sqrt(correction2) / correction1
-        for name, p in self.params.items():
-            g, m, v = grads[name], self.first[name], self.second[name]
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * (g * g)
-            p -= step_size * m / (np.sqrt(v) + self.eps * math.sqrt(correction2))
 
 
 # -- tinyaug ------------------------------------------------------------------------------------
