@@ -245,3 +245,82 @@ def act_parity(problem, context):
         return loss.item()
 
     return step
+
+
+# -- seq2seq with additive attention (W5) ---------------------------------------------------------
+
+def seq2seq_attention(problem, context):
+    """The dates seq2seq model of ``workloads/seq2seq.py`` in torch ops: bi-LSTM encoder (each
+    sequence reversed within its own length for the backward LSTM), LSTM decoder with Bahdanau
+    additive attention over the masked annotations, teacher forcing, masked cross-entropy."""
+    import numpy as np
+
+    torch, device = _torch(context)
+    F = torch.nn.functional
+    p = {k: _tensor(torch, v, device, grad=True) for k, v in problem["weights"].items()}
+    optimizer = torch.optim.Adam(list(p.values()), lr=problem["lr"])
+    batch = problem["batch"]
+    steps, B = batch.source.shape
+    lengths = batch.source_mask.sum(axis=0).astype(np.int64)
+    time_index = np.arange(steps)[:, None]
+    reversed_time = np.where(time_index < lengths[None, :], lengths[None, :] - 1 - time_index, time_index)
+
+    def ids(array):
+        return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64)).to(device)
+
+    source, decoder_inputs, target = ids(batch.source), ids(batch.decoder_inputs()), ids(batch.target)
+    rev, columns = ids(reversed_time), ids(np.broadcast_to(np.arange(B)[None, :], (steps, B)))
+    last, rows = ids(lengths - 1), ids(np.arange(B))
+    dtype = p["decoder.readout.bias"].dtype
+    source_mask = torch.from_numpy(batch.source_mask.T.copy()).to(device=device) > 0      # (B, S)
+    target_mask = torch.from_numpy(batch.target_mask.astype(np.float64)).to(device=device, dtype=dtype)
+
+    def lstm_cell(x, h, c, prefix):
+        a = x @ p[f"{prefix}.weight_input"] + h @ p[f"{prefix}.weight_hidden"] + p[f"{prefix}.bias"]
+        H = h.shape[1]
+        i, f = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H])
+        g, o = torch.tanh(a[:, 2 * H:3 * H]), torch.sigmoid(a[:, 3 * H:])
+        c = f * c + i * g
+        return o * torch.tanh(c), c
+
+    def lstm(inputs, prefix):
+        H = p[f"{prefix}.weight_hidden"].shape[0]
+        h = torch.zeros(B, H, dtype=dtype, device=device)
+        c = torch.zeros(B, H, dtype=dtype, device=device)
+        outputs = []
+        for t in range(inputs.shape[0]):
+            h, c = lstm_cell(inputs[t], h, c, prefix)
+            outputs.append(h)
+        return torch.stack(outputs)
+
+    def step() -> float:
+        embedded = p["encoder.embedding.weight"][source]                                   # (S, B, E)
+        forward_states = lstm(embedded, "encoder.forward_lstm.layer0")                     # →h_j
+        backward_states = lstm(embedded[rev, columns], "encoder.backward_lstm.layer0")[rev, columns]  # ←h_j
+        keys = torch.cat([forward_states, backward_states], dim=-1).transpose(0, 1)         # h_j, (B, S, 2H)
+        summary = torch.cat([forward_states[last, rows], backward_states[0]], dim=-1)
+        projected_keys = keys @ p["decoder.attention.key_weight"]                           # U h_j
+        hidden = torch.tanh(summary @ p["decoder.initial.weight"] + p["decoder.initial.bias"])  # s_0
+        cell = torch.zeros_like(hidden)
+        all_logits = []
+        for t in range(decoder_inputs.shape[0]):
+            embedded_previous = p["decoder.embedding.weight"][decoder_inputs[t]]
+            scores = torch.tanh((hidden @ p["decoder.attention.query_weight"])[:, None, :]
+                                + projected_keys) @ p["decoder.attention.vector"]           # e_ij (eq. 6)
+            weights = torch.softmax(scores.masked_fill(~source_mask, float("-inf")), dim=-1)  # α_ij
+            context = (weights[:, None, :] @ keys)[:, 0]                                    # c_i (eq. 5)
+            hidden, cell = lstm_cell(torch.cat([embedded_previous, context], dim=-1), hidden, cell,
+                                     "decoder.cell")                                         # eq. 4
+            attentional = torch.tanh(torch.cat([context, hidden], dim=-1) @ p["decoder.combine.weight"]
+                                     + p["decoder.combine.bias"])                            # Luong eq. 5
+            all_logits.append(attentional @ p["decoder.readout.weight"] + p["decoder.readout.bias"])
+        logits = torch.stack(all_logits)                                                     # (T, B, V)
+        per_token = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                                    reduction="none").reshape(target.shape)
+        loss = (per_token * target_mask).sum() / target_mask.sum().clamp(min=1.0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
