@@ -58,7 +58,7 @@ def test_repeat_copy_layout():
         marker_at = np.flatnonzero(inputs[:, b, 8])
         assert len(marker_at) == 1
         length = marker_at[0]
-        repeats = round(inputs[length, b, 9] * 10)
+        repeats = round(inputs[length, b, 9] * task.repeats_std + task.repeats_mean)
         assert 1 <= length <= 10 and 1 <= repeats <= 10
         answer = targets[length + 1:length + 1 + length * repeats, b, :8]
         np.testing.assert_array_equal(answer, np.tile(inputs[:length, b, :8], (repeats, 1)))
@@ -67,6 +67,21 @@ def test_repeat_copy_layout():
         assert mask[:, b].sum() == length * repeats + 1
     fixed = task.batch(2, np.random.default_rng(5), length=3, repeats=12)[2]
     np.testing.assert_array_equal(fixed.sum(axis=0), [37, 37])
+
+
+def test_repeat_copy_count_channel_has_mean_zero_and_variance_one():
+    """Paper §4.2: the repeat-count input is normalised to mean zero, variance one."""
+    task = make_task("repeat-copy")
+    # U{1..10}: mean 5.5, variance (10² − 1) / 12 = 8.25
+    assert task.normalised_repeats(1) == pytest.approx((1 - 5.5) / np.sqrt(8.25))
+    assert task.normalised_repeats(10) == pytest.approx(4.5 / np.sqrt(8.25))
+    inputs, _, _ = task.batch(4000, np.random.default_rng(9))
+    counts = inputs[:, :, 9][inputs[:, :, 8] == 1]  # the count sits beside the delimiter
+    assert counts.shape == (4000,)
+    assert counts.mean() == pytest.approx(0.0, abs=0.06)
+    assert counts.var() == pytest.approx(1.0, abs=0.06)
+    assert len(np.unique(counts)) == 10
+    assert make_task("repeat-copy", min_repeats=3, max_repeats=3).normalised_repeats(3) == 0.0
 
 
 def test_associative_recall_target_is_the_item_after_the_query():

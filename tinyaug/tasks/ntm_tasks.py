@@ -50,8 +50,10 @@ class Copy(Task):
 @register_task
 class RepeatCopy(Task):
     """§4.2 repeat copy. Input: L vectors (L ~ U[min_length, max_length]), then one step with
-    the delimiter on channel ``bits`` and the repeat count R ~ U[min_repeats, max_repeats],
-    normalised as R / max_repeats, on channel ``bits + 1`` (input width ``bits + 2``).
+    the delimiter on channel ``bits`` and the repeat count R ~ U[min_repeats, max_repeats] on
+    channel ``bits + 1`` (input width ``bits + 2``), "normalised to have mean zero and
+    variance one" as in the paper: (R − mean) / std of the discrete uniform law on
+    [min_repeats, max_repeats] (``normalised_repeats``; std 1 when the range is one value).
     Target: the L vectors R times, then an end marker on output channel ``bits`` (output width
     ``bits + 1``). Time steps: L + 1 + L·R + 1."""
 
@@ -65,6 +67,13 @@ class RepeatCopy(Task):
         super().__init__(input_size=bits + 2, output_size=bits + 1)
         self.bits, self.min_length, self.max_length = bits, min_length, max_length
         self.min_repeats, self.max_repeats = min_repeats, max_repeats
+        count = max_repeats - min_repeats + 1
+        self.repeats_mean = (min_repeats + max_repeats) / 2.0
+        self.repeats_std = float(np.sqrt((count * count - 1) / 12.0)) or 1.0
+
+    def normalised_repeats(self, repeats):
+        """The input channel's value for a repeat count: (R − mean) / std (paper §4.2)."""
+        return (np.asarray(repeats, dtype=np.float64) - self.repeats_mean) / self.repeats_std
 
     def batch(self, batch_size: int, rng: np.random.Generator, length: int | None = None,
               repeats: int | None = None):
@@ -79,7 +88,7 @@ class RepeatCopy(Task):
             sequence = _random_bits(rng, (seq_len, self.bits))
             inputs[:seq_len, b, :self.bits] = sequence
             inputs[seq_len, b, self.bits] = 1.0                              # delimiter
-            inputs[seq_len, b, self.bits + 1] = count / self.max_repeats     # normalised count
+            inputs[seq_len, b, self.bits + 1] = self.normalised_repeats(count)  # mean 0, variance 1
             start, stop = seq_len + 1, seq_len + 1 + seq_len * count
             targets[start:stop, b, :self.bits] = np.tile(sequence, (count, 1))
             targets[stop, b, self.bits] = 1.0                                # end marker
