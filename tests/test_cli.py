@@ -76,3 +76,33 @@ def test_errors(tmp_path, capsys):
         main(["train", "--task", "copy", "--model", "nope"])
     assert main(["eval", str(tmp_path)]) == 2
     assert "not a tinyaug run folder" in capsys.readouterr().err
+
+
+def test_settings_as_their_own_flags():
+    from tinyaug.cli import _setting_flags
+    defaults = {"tau": 0.01, "controller": "feedforward", "memory": "128x20", "read_heads": 1,
+                "write_heads": 1, "hidden_size": 100}
+    assert _setting_flags(["--tau", "0.001", "--controller=lstm", "--hidden-size", "8"], defaults) \
+        == ["tau=0.001", "controller=lstm", "hidden_size=8"]
+    assert _setting_flags(["--heads", "2"], defaults) == ["read_heads=2", "write_heads=2"]
+    assert _setting_flags(["--heads", "5,3"], defaults) == ["read_heads=5", "write_heads=3"]
+    with pytest.raises(SystemExit, match="unknown option --colour .*controller, hidden_size"):
+        _setting_flags(["--colour", "red"], defaults)
+    with pytest.raises(SystemExit, match="--tau needs a value"):
+        _setting_flags(["--tau"], defaults)
+    with pytest.raises(SystemExit, match="unexpected argument 'stray'"):
+        _setting_flags(["stray"], defaults)
+
+
+def test_setting_flags_reach_the_run_config(tmp_path, capsys):
+    run_dir = str(tmp_path / "run")
+    assert main(["train", *TINY, "--out", run_dir, "--hidden-size", "6", "--max-length", "3"]) == 0
+    with open(os.path.join(run_dir, "config.json")) as file:
+        config = json.load(file)["config"]
+    assert (config["hidden_size"], config["max_length"]) == (6, 3)
+    assert main(["train", "--task", "copy", "--model", "lstm", "--help-settings"]) == 0
+    assert "--hidden-size 128" in capsys.readouterr().out.splitlines()
+    with pytest.raises(SystemExit):
+        main(["eval", run_dir, "--hidden-size", "6"])  # only train takes setting flags
+    with pytest.raises(SystemExit, match="settings from DIR/config.json"):
+        main(["train", "--resume", run_dir, "--hidden-size", "6"])

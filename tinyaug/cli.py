@@ -3,6 +3,7 @@
     tinyaug list
     tinyaug train --task copy --model lstm [--steps N] [--batch-size B] [--lr LR] [--seed S]
                   [--out DIR] [--set key=value ...] [--progress auto|bar|lines|quiet]
+                  [--<setting> VALUE ...]
     tinyaug train --resume DIR [--steps N]
     tinyaug eval DIR [--batches K]
     tinyaug plot DIR
@@ -47,9 +48,41 @@ def _parse_value(key: str, text: str, default: Any) -> Any:
         return text
 
 
+def _setting_flags(tokens: Sequence[str], defaults: dict[str, Any]) -> list[str]:
+    """``--tau 0.001 --controller=lstm`` → ``["tau=0.001", "controller=lstm"]``.
+
+    Any setting of the experiment may be given as its own flag (dashes or underscores);
+    ``--heads R[,W]`` sets ``read_heads`` and ``write_heads`` together (one number: both).
+    Anything else is an error that lists the experiment's settings."""
+    items: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if not token.startswith("--") or token == "--":
+            raise SystemExit(f"tinyaug: train: unexpected argument {token!r}")
+        name, has_value, value = token[2:].partition("=")
+        if not has_value:
+            if index + 1 >= len(tokens) or tokens[index + 1].startswith("--"):
+                raise SystemExit(f"tinyaug: train: {token} needs a value")
+            index += 1
+            value = tokens[index]
+        key = name.replace("-", "_")
+        if key == "heads" and "heads" not in defaults and "read_heads" in defaults:
+            read, _, write = value.partition(",")
+            items += [f"read_heads={read}", f"write_heads={write or read}"]
+        elif key in defaults:
+            items.append(f"{key}={value}")
+        else:
+            raise SystemExit(f"tinyaug: train: unknown option --{name} for this experiment; its "
+                             f"settings (each usable as --<setting> VALUE or --set key=value): "
+                             f"{', '.join(sorted(defaults))}")
+        index += 1
+    return items
+
+
 def _overrides(args, defaults: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
-    for item in args.set or []:
+    for item in list(args.set or []) + _setting_flags(getattr(args, "extra", []), defaults):
         if "=" not in item:
             raise SystemExit(f"tinyaug: --set expects key=value, got {item!r}")
         key, text = item.split("=", 1)
@@ -86,7 +119,7 @@ def _cmd_list(args) -> int:
 def _cmd_train(args) -> int:
     from .training import loop
     if args.resume:
-        if args.task or args.model or args.set or args.out:
+        if args.task or args.model or args.set or args.out or args.extra:
             raise SystemExit("tinyaug: --resume DIR takes its settings from DIR/config.json; "
                              "only --steps and --progress may be given with it")
         experiment, config, step, wall_time = loop.restore_run(args.resume, steps=args.steps)
@@ -101,6 +134,12 @@ def _cmd_train(args) -> int:
             defaults = loop.default_config(args.task, args.model)
         except KeyError as error:
             raise SystemExit(f"tinyaug: {error.args[0]}") from None
+        if args.help_settings:
+            for key in sorted(defaults):
+                value = defaults[key]
+                shown = value if isinstance(value, str) else json.dumps(value)
+                print(f"--{key.replace('_', '-')} {shown}")
+            return 0
         experiment, config = loop.build_experiment(args.task, args.model, _overrides(args, defaults))
         run_dir = args.out or os.path.join(
             "runs", f"{args.task}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -149,7 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyaug", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="print the registered (task, model) pairs")
-    train = commands.add_parser("train", help="train an experiment (or resume one)")
+    train = commands.add_parser(
+        "train", help="train an experiment (or resume one)", allow_abbrev=False,
+        epilog="Any setting of the experiment can also be given as --<setting> VALUE, e.g. "
+               "--tau 0.001, --controller lstm, --memory 128x20, --heads 1 (read and write; "
+               "or R,W). `tinyaug train --task T --model M --help-settings` lists them.")
     train.add_argument("--task")
     train.add_argument("--model")
     train.add_argument("--steps", type=int)
@@ -161,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override any setting of the experiment (repeatable)")
     train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     train.add_argument("--progress", choices=("auto", "bar", "lines", "quiet"), default="auto")
+    train.add_argument("--help-settings", action="store_true",
+                       help="print the chosen experiment's settings and their defaults, then exit")
     evaluate = commands.add_parser("eval", help="evaluate a saved run's checkpoint")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--batches", type=int, default=4)
@@ -175,7 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Unknown ``--<setting> VALUE`` pairs are kept for ``train`` (checked against the chosen
+    # experiment's settings there); for every other command they are an error as usual.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     _discover(sys.stderr)
     handlers = {"list": _cmd_list, "train": _cmd_train, "eval": _cmd_eval, "plot": _cmd_plot,
                 "explain": _cmd_explain}
