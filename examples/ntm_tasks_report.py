@@ -1,0 +1,135 @@
+"""Score a trained repeat-copy, associative-recall or priority-sort run on fresh sequences and
+draw its README figure (learning curves against sequences seen, and one test sequence's
+targets beside the model's outputs).
+
+    tinyaug train --task associative-recall --model ntm --out runs/recall-ntm
+    tinyaug train --task associative-recall --model lstm --out runs/recall-lstm
+    python examples/ntm_tasks_report.py runs/recall-ntm --compare runs/recall-lstm \
+        --figure docs/figures/ntm_associative_recall.png
+
+Prints bits and wrong bits per sequence (BCE in bits summed over a sequence's outputs; outputs
+on the wrong side of 0.5) on ``--sequences`` fresh sequences drawn from the task's own
+distribution with ``--seed`` (never the training or validation stream), for the run and for
+every ``--compare`` run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
+
+from tinyaug.experiments import discover  # noqa: E402
+from tinyaug.training.figures import read_metrics  # noqa: E402
+from tinyaug.training.loop import restore_run  # noqa: E402
+from tinyaug.training.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
+
+
+def score(experiment, sequences: int, seed: int, batch_size: int = 100) -> dict[str, float]:
+    """Bits and wrong bits per sequence over ``sequences`` fresh sequences, and how many of
+    them have at least one wrong bit."""
+    rng = np.random.default_rng(seed)
+    bits, wrong = [], []
+    done = 0
+    while done < sequences:
+        size = min(batch_size, sequences - done)
+        inputs, targets, mask = experiment.task_generator.batch(size, rng)
+        logits = experiment.predict((inputs, targets, mask))
+        for index in range(size):
+            one = (logits[:, index:index + 1], targets[:, index:index + 1], mask[:, index:index + 1])
+            bits.append(bits_per_sequence(*one))
+            wrong.append(wrong_bits_per_sequence(*one))
+        done += size
+    bits, wrong = np.array(bits), np.array(wrong)
+    return {"bits_per_sequence": float(bits.mean()), "wrong_bits_per_sequence": float(wrong.mean()),
+            "sequences_with_a_wrong_bit": int((wrong > 0).sum()), "sequences": int(sequences)}
+
+
+def sequences_seen(run_dir: str, config: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(sequences seen, evaluation bits/sequence) from a run's metrics.csv."""
+    columns = read_metrics(run_dir)
+    values = columns.get("eval_bits_per_sequence", np.zeros(0))
+    keep = np.isfinite(values)
+    return columns["step"][keep] * int(config["batch_size"]), values[keep]
+
+
+def figure(path: str, runs: list[tuple[str, object, dict]], seed: int) -> None:
+    """Left: evaluation bits/sequence against sequences seen for every run. Right: one fresh
+    test sequence of the first run, targets above outputs (outputs greyed outside the mask)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    first_dir, experiment, config = runs[0]
+    inputs, targets, mask = experiment.task_generator.batch(1, np.random.default_rng([seed, 1]))
+    logits = experiment.predict((inputs, targets, mask))
+    outputs = np.where(mask[:, :, None] > 0, 1 / (1 + np.exp(-logits)), np.nan)[:, 0]
+    answer = np.flatnonzero(mask[:, 0] > 0)
+    window = slice(0, answer.max() + 1)
+
+    fig = plt.figure(figsize=(10, 3.4), dpi=80)
+    grid = fig.add_gridspec(3, 2, width_ratios=[1, 1.4])
+    curve = fig.add_subplot(grid[:, 0])
+    for run_dir, run_experiment, run_config in runs:
+        seen, bits = sequences_seen(run_dir, run_config)
+        label = f"{run_config['task']}/{run_config['model']}"
+        if run_config.get("model") == "ntm":
+            label += f" ({run_config['controller']} controller)"
+        curve.plot(seen, bits, "o-", markersize=2, linewidth=1, label=label)
+    curve.set_yscale("log")
+    curve.set_xlabel("sequences seen")
+    curve.set_ylabel("bits per sequence (evaluation)")
+    curve.grid(True, which="both", alpha=0.3)
+    curve.legend(fontsize=8)
+    for row, (data, label) in enumerate(((inputs[window, 0], "inputs"), (targets[window, 0], "targets"),
+                                         (outputs[window], "outputs"))):
+        axes = fig.add_subplot(grid[row, 1])
+        axes.imshow(np.asarray(data, dtype=float).T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                    interpolation="nearest")
+        axes.set_ylabel(label, fontsize=8)
+        axes.set_yticks([])
+        if row < 2:
+            axes.set_xticks([])
+        else:
+            axes.set_xlabel("time step")
+        if row == 0:
+            sample_bits = bits_per_sequence(logits, targets, mask)
+            sample_wrong = wrong_bits_per_sequence(logits, targets, mask)
+            axes.set_title(f"a test sequence: {sample_bits:.3f} bits, {sample_wrong:.0f} wrong bits",
+                           fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run_dir")
+    parser.add_argument("--compare", nargs="*", default=[], help="more runs to score and plot")
+    parser.add_argument("--figure", help="where to write the PNG (none if omitted)")
+    parser.add_argument("--sequences", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2024)
+    args = parser.parse_args()
+    discover()
+    runs = []
+    for run_dir in [args.run_dir, *args.compare]:
+        experiment, config, step, wall_time = restore_run(run_dir)
+        config = {**config, "task": experiment.task, "model": experiment.model_name}
+        result = score(experiment, args.sequences, args.seed)
+        print(f"{run_dir} ({experiment.task}/{experiment.model_name}): step {step}, "
+              f"{step * int(config['batch_size']):,} sequences seen, {wall_time / 60:.1f} min of training; "
+              f"{result['sequences']} fresh sequences (seed {args.seed}): "
+              f"{result['bits_per_sequence']:.4f} bits/sequence, "
+              f"{result['wrong_bits_per_sequence']:.4f} wrong bits/sequence, "
+              f"{result['sequences_with_a_wrong_bit']} sequences with a wrong bit")
+        runs.append((run_dir, experiment, config))
+    if args.figure:
+        figure(args.figure, runs, args.seed)
+        print(f"wrote {args.figure}")
+
+
+if __name__ == "__main__":
+    main()
