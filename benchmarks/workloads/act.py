@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import LEARNING_RATE, Context, Workload
+from .common import LEARNING_RATE, Context, Workload, tinyaug_step
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,13 @@ def tinyaug_act(problem: dict, context: Context):
     optimizer = ta.optim.Adam(act.parameters() + readout.parameters(), lr=LEARNING_RATE)
     inputs, targets = ta.tensor(problem["inputs"]), ta.tensor(problem["targets"])
 
-    def step() -> float:
+    def compute_loss():
         result = act(inputs)
         logits = readout(result.outputs)
         task = ta.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum() / s.batch
-        loss = task + s.tau * (result.ponder_cost.sum() / s.batch)               # eq. 16
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+        return task + s.tau * (result.ponder_cost.sum() / s.batch)               # eq. 16
 
-    return step
+    return tinyaug_step(compute_loss, optimizer)
 
 
 def make_workload() -> Workload:

@@ -69,6 +69,18 @@ class NumpyAdam:
             p -= step_size * m / (np.sqrt(v) + eps)
 
 
+def tinyaug_step(compute_loss: Callable, optimizer) -> Callable[[], float]:
+    """The timed step of a tinyaug column: ``loss = compute_loss()``, then zero the gradients,
+    backpropagate and update; returns the loss as a float."""
+    def step() -> float:
+        loss = compute_loss()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
 def bce_with_logits(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Elementwise binary cross-entropy on logits, stable for any logit (NumPy)."""
     return np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))

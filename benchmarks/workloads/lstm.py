@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import LEARNING_RATE, Context, NumpyAdam, Workload, bce_with_logits
+from .common import LEARNING_RATE, Context, NumpyAdam, Workload, bce_with_logits, tinyaug_step
 
 OUTPUT = 8
 INPUT = 8
@@ -76,15 +76,11 @@ def tinyaug_builder(fused: bool):
         optimizer = ta.optim.Adam(lstm.parameters() + readout.parameters(), lr=LEARNING_RATE)
         inputs, targets = ta.tensor(problem["inputs"]), ta.tensor(problem["targets"])
 
-        def step() -> float:
+        def compute_loss():
             hidden, _ = lstm(inputs)
-            loss = ta.binary_cross_entropy_with_logits(readout(hidden), targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
+            return ta.binary_cross_entropy_with_logits(readout(hidden), targets)
 
-        return step
+        return tinyaug_step(compute_loss, optimizer)
     return build
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import LEARNING_RATE, Context, Workload
+from .common import LEARNING_RATE, Context, Workload, tinyaug_step
 
 NTM_EQUATIONS = """\
 state: memory 1e-6 (B, N, W); reads = initial_reads (R, W) broadcast; weights = softmax(initial_weight_logits) (heads, N)
@@ -122,16 +122,12 @@ def tinyaug_builder(fused: bool):
         mask = ta.tensor(problem["mask"][:, :, None])
         scale = masked_loss_scale(problem)
 
-        def step() -> float:
+        def compute_loss():
             logits = model(inputs)
             elementwise = ta.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-            loss = (elementwise * mask).sum() * scale
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
+            return (elementwise * mask).sum() * scale
 
-        return step
+        return tinyaug_step(compute_loss, optimizer)
     return build
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import Context, Workload
+from .common import Context, Workload, tinyaug_step
 
 SEQ2SEQ_LEARNING_RATE = 3e-3   # the dates experiment's default lr
 
@@ -106,14 +106,10 @@ def tinyaug_builder(fused: bool):
         optimizer = ta.optim.Adam(model.parameters(), lr=problem["lr"])
         batch = problem["batch"]
 
-        def step() -> float:
-            loss, _, _ = model.loss(batch)     # masked cross-entropy per target token
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
+        def compute_loss():
+            return model.loss(batch)[0]     # masked cross-entropy per target token
 
-        return step
+        return tinyaug_step(compute_loss, optimizer)
     return build
 
 
