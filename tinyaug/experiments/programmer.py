@@ -17,6 +17,7 @@ import numpy as np
 from .. import optim
 from ..autograd import no_grad, ops, tensor
 from ..models.programmer import arithmetic as arithmetic_model
+from ..models.programmer import table_likelihood
 from ..models.programmer import tables as table_model
 from ..tasks import arithmetic as arithmetic_task
 from ..tasks import tables as table_task
@@ -160,7 +161,7 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
     task = "tables"
     defaults = {**COMMON_DEFAULTS, "program_steps": 4, "embedding_size": 32, "hidden_size": 48,
                 "batch_size": 20, "huber_delta": 1.0, "value_scale": 100.0, "lookup_weight": 1.0,
-                "templates": "all", "test_per_template": 60}
+                "templates": "all", "test_per_template": 60, "loss_form": "likelihood"}
 
     def build_model(self, rng):
         return table_model.TableProgrammer(
@@ -183,11 +184,21 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
     def train_step(self, step: int) -> dict[str, float]:
         batch = table_task.sample_batch(int(self.config["batch_size"]), self.rng,
                                         templates=self._templates())
-        record = self.model(batch)
-        loss = table_model.loss(record, batch, float(self.config["huber_delta"]),
-                                float(self.config["value_scale"]), float(self.config["lookup_weight"]))
+        loss = self.loss(batch)
         norm = self._update(loss, step)
         return {"loss": float(loss.item()), "grad_norm": norm}
+
+    def loss(self, batch):
+        """``loss_form``: ``likelihood`` (default): −log P(the discrete program's answer is
+        right), summed exactly over every 4-step program (``table_likelihood``); ``soft``: the
+        paper's Huber / log loss on the soft program's answer. Both see the final answer only."""
+        form = self.config["loss_form"]
+        if form == "likelihood":
+            return table_likelihood.likelihood_loss(self.model(batch, execute=False), batch, LIKELIHOOD_FLOOR)
+        if form != "soft":
+            raise ValueError(f"tables neural-programmer: loss_form must be 'likelihood' or 'soft', got {form!r}")
+        return table_model.loss(self.model(batch), batch, float(self.config["huber_delta"]),
+                                float(self.config["value_scale"]), float(self.config["lookup_weight"]))
 
     def predictions(self, questions):
         """(correct flags, programs) under greedy execution."""

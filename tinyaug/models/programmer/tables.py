@@ -59,7 +59,8 @@ class TableProgrammer(Module):
         self.column_hidden = Linear(features, embedding_size, rng=rng)
         self.pivot_query = Linear(features, hidden_size, rng=rng)
 
-    def forward(self, batch, greedy: bool = False) -> dict:
+    def forward(self, batch, greedy: bool = False, execute: bool = True) -> dict:
+        """``execute=False`` computes only the selectors (enough for ``table_likelihood``)."""
         xp = self.operation_embeddings.xp
         dtype = self.operation_embeddings.dtype
         states, embedded, question = self.encoder(batch.word_ids, batch.word_mask)
@@ -70,7 +71,7 @@ class TableProgrammer(Module):
         number_mask = xp.asarray(batch.number_mask, dtype=dtype)
         column_names = self.encoder.words(xp.asarray(batch.column_ids))      # P: (B, C, E)
         number_keys = gather_positions(states, batch.number_positions)       # z at numbers: (B, K, H)
-        greater_table, lesser_table = O.comparisons(table, numbers, row_mask)
+        greater_table, lesser_table = O.comparisons(table, numbers, row_mask) if execute else (None, None)
         batch_size = table.shape[0]
         zero_scalar = Tensor(xp.zeros(batch_size, dtype=dtype))
         rows_history = [row_mask, row_mask]                                   # rs_{−1}, rs_0
@@ -99,26 +100,29 @@ class TableProgrammer(Module):
                 operation_weights = one_hot_argmax(operation_weights)
                 column_weights = one_hot_argmax(column_weights, column_mask)
                 pivot_weights = one_hot_argmax(pivot_weights, number_mask)
-            previous, before_previous = rows_history[-1], rows_history[-2]
-            weight = {name: operation_weights[:, index] for name, index in OPERATION_INDEX.items()}
-            rows = (weight["greater"][:, None] * O.compare_rows(greater_table, column_weights, pivot_weights)
-                    + weight["lesser"][:, None] * O.compare_rows(lesser_table, column_weights, pivot_weights)
-                    + weight["and"][:, None] * O.and_rows(previous, before_previous)
-                    + weight["or"][:, None] * O.or_rows(previous, before_previous)
-                    + weight["reset"][:, None] * row_mask)
-            scalar = (weight["sum"] * O.sum_column(table, column_weights, previous)
-                      + weight["count"] * O.count_rows(previous)
-                      + weight["difference"] * O.difference(scalar_history[-3], scalar_history[-1]))
-            lookup = weight["assign"][:, None, None] * O.assign_lookup(column_weights, previous)
-            rows_history.append(rows)
-            scalar_history.append(scalar)
+            rows = scalar = None
+            if execute:
+                previous, before_previous = rows_history[-1], rows_history[-2]
+                weight = {name: operation_weights[:, index] for name, index in OPERATION_INDEX.items()}
+                rows = (weight["greater"][:, None] * O.compare_rows(greater_table, column_weights, pivot_weights)
+                        + weight["lesser"][:, None] * O.compare_rows(lesser_table, column_weights, pivot_weights)
+                        + weight["and"][:, None] * O.and_rows(previous, before_previous)
+                        + weight["or"][:, None] * O.or_rows(previous, before_previous)
+                        + weight["reset"][:, None] * row_mask)
+                scalar = (weight["sum"] * O.sum_column(table, column_weights, previous)
+                          + weight["count"] * O.count_rows(previous)
+                          + weight["difference"] * O.difference(scalar_history[-3], scalar_history[-1]))
+                lookup = weight["assign"][:, None, None] * O.assign_lookup(column_weights, previous)
+                rows_history.append(rows)
+                scalar_history.append(scalar)
             for key, value in (("operation_weights", operation_weights), ("column_weights", column_weights),
                                ("pivot_weights", pivot_weights), ("attention", attention),
                                ("rows", rows), ("scalars", scalar)):
                 record[key].append(value)
             selection = ops.concatenate([operation_weights @ self.operation_embeddings,
                                          ops.einsum("bc,bce->be", column_weights, column_names)], axis=1)
-        record["scalar"], record["lookup"] = scalar_history[-1], lookup
+        record["scalar"] = scalar_history[-1] if execute else None
+        record["lookup"] = lookup
         return record
 
 
