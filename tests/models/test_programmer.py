@@ -6,22 +6,25 @@ import pytest
 import tinyaug as ta
 from tinyaug.experiments import programmer as experiments
 from tinyaug.models.programmer import arithmetic as AM
+from tinyaug.models.programmer import table_likelihood as TL
 from tinyaug.models.programmer import tables as TM
 from tinyaug.tasks import arithmetic as A
 from tinyaug.tasks import tables as T
 from tinyaug.training import loop
 
 
-def _table_model(seed=0):
-    return TM.TableProgrammer(len(T.VOCABULARY), 8, 12, steps=4, rng=np.random.default_rng(seed))
+def _table_model(seed=0, question_features="match"):
+    return TM.TableProgrammer(len(T.VOCABULARY), 8, 12, steps=4, question_features=question_features,
+                              rng=np.random.default_rng(seed))
 
 
-def test_greedy_table_execution_equals_the_reference_executor():
+@pytest.mark.parametrize("question_features", ["match", "plain"])
+def test_greedy_table_execution_equals_the_reference_executor(question_features):
     # Random weights give random programs; the model's greedy pass must compute exactly what
     # the NumPy executor computes for the printed program, for every question.
     rng = np.random.default_rng(0)
     for seed in range(3):
-        model = _table_model(seed)
+        model = _table_model(seed, question_features)
         batch = T.sample_batch(12, rng)
         with ta.no_grad():
             record = model(batch, greedy=True)
@@ -50,14 +53,28 @@ def test_soft_selections_are_distributions_and_respect_padding():
         assert np.all(r[batch.row_mask == 0] == 0) and r.min() >= 0 and r.max() <= 1 + 1e-5
 
 
-def test_table_loss_reaches_every_parameter():
+@pytest.mark.parametrize("loss_form", ["soft", "likelihood"])
+def test_table_loss_reaches_every_parameter(loss_form):
     rng = np.random.default_rng(2)
     model = _table_model()
     batch = T.sample_batch(8, rng)
-    TM.loss(model(batch), batch).backward()
+    if loss_form == "soft":
+        TM.loss(model(batch), batch).backward()
+    else:
+        TL.likelihood_loss(model(batch, execute=False), batch).backward()
     for name, p in model.named_parameters():
         assert p.grad is not None and np.isfinite(ta.to_numpy(p.grad)).all(), name
     assert sum(float(np.abs(ta.to_numpy(p.grad)).sum()) for p in model.parameters()) > 0
+
+
+def test_unknown_table_options_are_rejected():
+    with pytest.raises(ValueError, match="TableProgrammer: question_features must be"):
+        _table_model(question_features="bag")
+    experiment, _ = loop.build_experiment("tables", "neural-programmer",
+                                          {"hidden_size": 8, "embedding_size": 8, "test_per_template": 1,
+                                           "loss_form": "expected"})
+    with pytest.raises(ValueError, match="tables neural-programmer: loss_form must be"):
+        experiment.train_step(0)
 
 
 def test_greedy_arithmetic_equals_run_program():
@@ -91,7 +108,7 @@ def _fixed_batch_loss(experiment, task):
     with ta.no_grad():
         if task == "tables":
             batch = T.sample_batch(60, rng)
-            return float(TM.loss(experiment.model(batch), batch).item())
+            return float(experiment.loss(batch).item())
         batch = A.sample_batch(60, rng)
         return float(experiment.loss(experiment.model(batch), batch).item())
 

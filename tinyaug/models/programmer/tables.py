@@ -46,24 +46,58 @@ class TableProgrammer(Module):
     (B, K), ``rows`` (B, R). ``batch`` is a ``tinyaug.tasks.tables.TableBatch``."""
 
     def __init__(self, vocabulary_size: int, embedding_size: int = 32, hidden_size: int = 48,
-                 steps: int = 4, rng: np.random.Generator | None = None) -> None:
+                 steps: int = 4, question_features: str = "match",
+                 rng: np.random.Generator | None = None) -> None:
         super().__init__()
+        if question_features not in ("match", "plain"):
+            raise ValueError(f"TableProgrammer: question_features must be 'match' or 'plain', got {question_features!r}")
         rng = rng or np.random.default_rng(0)
         self.steps = steps
+        self.match = question_features == "match"
         self.encoder = QuestionEncoder(vocabulary_size, embedding_size, hidden_size, rng=rng)
         self.operation_embeddings = make_parameter(rng.standard_normal((len(O.OPERATIONS), embedding_size)) * 0.3)
         self.history = RNNCell(2 * embedding_size, hidden_size, rng=rng)
-        features = 3 * hidden_size + embedding_size
-        self.attention_query = Linear(2 * hidden_size, hidden_size, rng=rng)
+        key_size = 2 * hidden_size if self.match else hidden_size
+        features = 2 * hidden_size + key_size + embedding_size + (embedding_size if self.match else 0)
+        self.attention_query = Linear(2 * hidden_size, key_size, rng=rng)
         self.operation_hidden = Linear(features, embedding_size, rng=rng)
         self.column_hidden = Linear(features, embedding_size, rng=rng)
-        self.pivot_query = Linear(features, hidden_size, rng=rng)
+        self.pivot_query = Linear(features, key_size, rng=rng)
+        if self.match:
+            # "match" features (ours, after the 2017 Neural Programmer's word-match features):
+            # a backward question RNN, so that a word's key also encodes what follows it
+            # ("{c2} less than" vs "sum of {c1}"); the mean word embedding (a bag of words,
+            # robust to rephrasing); and an exact-match score between the attended words and
+            # each column name, scaled by a learned γ.
+            self.backward_rnn = RNNCell(embedding_size, hidden_size, rng=rng)
+            self.match_scale = make_parameter(np.array([5.0]))
+
+    def _backward_states(self, embedded: Tensor, word_mask) -> Tensor:
+        """The backward question RNN's states (B, L, H); left padding leaves them at zero."""
+        xp = embedded.xp
+        mask = xp.asarray(word_mask).astype(embedded.dtype)
+        state = self.backward_rnn.initial_state(embedded.shape[0])
+        states = [None] * embedded.shape[1]
+        for position in reversed(range(embedded.shape[1])):
+            _, new_state = self.backward_rnn(embedded[:, position], state)
+            keep = Tensor(mask[:, position:position + 1])
+            state = keep * new_state + (1.0 - keep) * state
+            states[position] = state
+        return ops.stack(states, axis=1)
 
     def forward(self, batch, greedy: bool = False, execute: bool = True) -> dict:
         """``execute=False`` computes only the selectors (enough for ``table_likelihood``)."""
         xp = self.operation_embeddings.xp
         dtype = self.operation_embeddings.dtype
         states, embedded, question = self.encoder(batch.word_ids, batch.word_mask)
+        word_mask = xp.asarray(batch.word_mask, dtype=dtype)
+        if self.match:
+            states = ops.concatenate([states, self._backward_states(embedded, batch.word_mask)], axis=2)
+            bag_of_words = (ops.einsum("bl,ble->be", Tensor(word_mask), embedded)
+                            / Tensor(word_mask.sum(axis=1, keepdims=True)))
+            names_in_question = Tensor(xp.asarray(
+                (batch.word_ids[:, :, None] == batch.column_ids[:, None, :])
+                * batch.word_mask[:, :, None] * batch.column_mask[:, None, :], dtype=dtype))   # (B, L, C)
         table = Tensor(xp.asarray(batch.table, dtype=dtype))
         numbers = Tensor(xp.asarray(batch.numbers, dtype=dtype))
         row_mask = Tensor(xp.asarray(batch.row_mask, dtype=dtype))
@@ -86,13 +120,16 @@ class TableProgrammer(Module):
             query = ops.tanh(self.attention_query(ops.concatenate([question, history_state], axis=1)))
             attention, read = attend(states, query, batch.word_mask)
             word_read = ops.einsum("bl,ble->be", attention, embedded)
-            features = ops.concatenate([question, read, word_read, history_state], axis=1)
+            parts = [question, read, word_read, history_state] + ([bag_of_words] if self.match else [])
+            features = ops.concatenate(parts, axis=1)
             operation_logits = ops.tanh(self.operation_hidden(features)) @ self.operation_embeddings.T
             operation_weights = ops.softmax(operation_logits, axis=-1)                       # eq. 2
             # eq. 3, plus a direct match of the attended question word with each column name
             # (our addition: a pointer-style shortcut for naming columns on a CPU budget)
             column_query = ops.tanh(self.column_hidden(features)) + word_read
             column_logits = ops.einsum("bce,be->bc", column_names, column_query)
+            if self.match:  # γ · Σ_l attention_l [word_l = name_j]
+                column_logits = column_logits + self.match_scale * ops.einsum("bl,blc->bc", attention, names_in_question)
             column_weights = masked_softmax(column_logits, column_mask)                      # eq. 3
             pivot_logits = ops.einsum("bkh,bh->bk", number_keys, self.pivot_query(features))
             pivot_weights = masked_softmax(pivot_logits, number_mask)
