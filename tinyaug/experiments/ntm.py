@@ -6,7 +6,8 @@ Model settings (``--set key=value``): ``controller`` (``lstm`` | ``feedforward``
 ``write_heads``, ``shift_width`` (odd), ``memory_init`` (``constant`` | ``learned``),
 ``fused`` (addressing and writes as single ops), ``read_after_write`` (read M_t instead of
 M_{t−1}), ``shared_length`` (tasks with a ``length``:
-every training batch draws one length for all its sequences, so no step is spent on padding;
+every training batch draws one length (repeat copy: and one repeat count) for all its
+sequences, so no step is spent on padding;
 each sequence's length is still uniform over the task's range; evaluation keeps independent
 lengths). Training defaults (Adam, global-norm clipping,
 batch 16, step count) were chosen by the experiments recorded in docs/sections/ntm.md.
@@ -243,7 +244,9 @@ class PrioritySortNTM(NTMExperiment):
 
 
 class _SharedLength:
-    """Wraps a task generator so that ``batch`` draws one length U[min, max] for the batch."""
+    """Wraps a task generator so that ``batch`` draws one length U[min, max] for the batch, and
+    for repeat copy also one repeat count U[min_repeats, max_repeats] (a batch is padded to
+    its longest L·R; each sequence's law is unchanged)."""
 
     def __init__(self, generator) -> None:
         self.generator = generator
@@ -251,6 +254,8 @@ class _SharedLength:
     def batch(self, batch_size: int, rng: np.random.Generator, **options):
         if options.get("length") is None:
             options["length"] = int(rng.integers(self.generator.min_length, self.generator.max_length + 1))
+        if hasattr(self.generator, "min_repeats") and options.get("repeats") is None:
+            options["repeats"] = int(rng.integers(self.generator.min_repeats, self.generator.max_repeats + 1))
         return self.generator.batch(batch_size, rng, **options)
 
 
