@@ -7,6 +7,7 @@ from tinyaug.tasks import TASKS, make_task
 from tinyaug.tasks.addition import NO_DIGIT, Addition, digits_of
 from tinyaug.tasks.logic import GATE_NAMES, Logic
 from tinyaug.tasks.parity import Parity
+import tinyaug as ta
 import tinyaug.experiments.act  # noqa: F401  (registers the experiments)
 from tinyaug.training import loop
 
@@ -152,3 +153,34 @@ def test_other_experiments_take_steps(task, model):
     assert all(np.isfinite(h["loss"]) for h in history)
     metrics = experiment.evaluate(np.random.default_rng(1))
     assert 0.0 <= metrics["error"] <= 1.0 and metrics["mean_steps"] >= 1
+
+
+@pytest.mark.parametrize("model", ["act-rnn", "repeat-rnn"])
+def test_stacked_glorot_init_shares_one_bound_and_zeroes_the_bias(model):
+    experiment, _ = loop.build_experiment("parity", model, {"size": 40, "hidden_size": 60,
+                                                            "init": "glorot-stacked"})
+    cell = experiment.model.core.cell
+    bound = np.sqrt(6.0 / (41 + 60 + 60))
+    for weight in (cell.weight_input, cell.weight_hidden):
+        values = np.asarray(ta.to_numpy(weight))
+        assert np.abs(values).max() <= bound and np.abs(values).max() > 0.9 * bound
+    assert not np.asarray(ta.to_numpy(cell.bias)).any()
+    default, _ = loop.build_experiment("parity", model, {"size": 40, "hidden_size": 60})
+    recurrent = np.asarray(ta.to_numpy(default.model.core.cell.weight_hidden))
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(60), atol=1e-5)  # orthogonal
+    with pytest.raises(ValueError, match="init must be"):
+        loop.build_experiment("parity", model, {"size": 4, "hidden_size": 4, "init": "he"})
+
+
+@pytest.mark.parametrize("task", ["addition", "logic"])
+def test_difficulty_sweep_and_example_figure(task, tmp_path):
+    from tinyaug.experiments.act import difficulty_figure, difficulty_sweep, example_ponder_figure
+    experiment, _ = loop.build_experiment(task, "act-lstm", {"hidden_size": 8})
+    name, values, errors, steps = difficulty_sweep(experiment, examples=6)
+    assert name == {"addition": "digits", "logic": "gates"}[task]
+    assert list(values) == list(range(1, len(values) + 1)) and len(values) in (5, 10)
+    assert errors.shape == steps.shape == values.shape
+    assert ((0 <= errors) & (errors <= 1)).all() and (steps >= 1).all()
+    difficulty_figure(experiment, str(tmp_path / "d.png"), examples=4)
+    example_ponder_figure(experiment, str(tmp_path / "e.png"))
+    assert (tmp_path / "d.png").stat().st_size > 0 and (tmp_path / "e.png").stat().st_size > 0

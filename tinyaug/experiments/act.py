@@ -25,7 +25,7 @@ from ..autograd.ops import binary_cross_entropy_with_logits, cross_entropy, sum 
 from ..models.act import ACT, FixedRepeat
 from ..models.lstm import LSTMCell
 from ..models.rnn import RNNCell
-from ..nn import Linear, Module
+from ..nn import Linear, Module, init
 from ..tasks import make_task
 from ..tasks.addition import Addition
 from ..tasks.logic import Logic
@@ -53,6 +53,11 @@ def build_network(cell_kind: str, use_act: bool, input_size: int, output_size: i
     hidden = int(config["hidden_size"])
     cell = (RNNCell(input_size + 1, hidden, rng=rng) if cell_kind == "rnn"
             else LSTMCell(input_size + 1, hidden, rng=rng))
+    scheme = config.get("init", "default")
+    if scheme == "glorot-stacked":
+        stacked_glorot_init(cell, rng)
+    elif scheme != "default":
+        raise ValueError(f"ACT experiments: init must be 'default' or 'glorot-stacked', got {scheme!r}")
     if use_act:
         core = ACT(cell, max_ponder=int(config["max_ponder"]), epsilon=float(config["epsilon"]),
                    halting_bias=float(config["halting_bias"]), rng=rng)
@@ -61,10 +66,25 @@ def build_network(cell_kind: str, use_act: bool, input_size: int, output_size: i
     return ACTNetwork(core, output_size, rng)
 
 
+def stacked_glorot_init(cell: Module, rng: np.random.Generator) -> None:
+    """Re-initialise a cell as TensorFlow's RNN cells do: one Glorot-uniform draw over the
+    stacked [x; h] kernel (input_size + hidden, gates · hidden), so input and recurrent weights
+    share the bound sqrt(6 / (input_size + hidden + gates · hidden)); biases zero (for an LSTM
+    the forget-gate bias is kept, as TensorFlow's BasicLSTMCell adds 1 to it)."""
+    inputs, hidden = cell.weight_input.shape[0], cell.weight_hidden.shape[0]
+    width = cell.weight_input.shape[1]
+    kernel = init.xavier_uniform((inputs + hidden, width), rng)
+    xp = cell.weight_input.xp
+    cell.weight_input.data[...] = xp.asarray(kernel[:inputs], dtype=cell.weight_input.dtype)
+    cell.weight_hidden.data[...] = xp.asarray(kernel[inputs:], dtype=cell.weight_hidden.dtype)
+    if isinstance(cell, RNNCell):
+        cell.bias.data[...] = 0
+
+
 ACT_DEFAULTS: dict[str, Any] = {
     "steps": 20000, "batch_size": 128, "lr": 1e-3, "seed": 0, "hidden_size": 128,
     "tau": 1e-3, "max_ponder": 100, "epsilon": 0.01, "halting_bias": 1.0, "repeats": 1,
-    "clip_norm": 10.0, "eval_batch_size": 1000, "dtype": "float32",
+    "clip_norm": 10.0, "eval_batch_size": 1000, "dtype": "float32", "init": "default",
 }
 
 
@@ -281,6 +301,76 @@ def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "") ->
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+def difficulty_sweep(experiment: ACTExperiment, examples: int = 500,
+                     seed: int = 0) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+    """Sequence error and mean ponder steps N (per real input step) against the difficulty of
+    the inputs: digits per number (addition), gates per vector (logic) or ±1 entries (parity).
+    Returns (difficulty name, values, errors, mean N); ``examples`` sequences per value."""
+    task = experiment.task_generator
+    if isinstance(task, Addition):
+        name, values = "digits", np.arange(1, task.max_digits + 1)
+    elif isinstance(task, Logic):
+        name, values = "gates", np.arange(1, task.max_gates + 1)
+    else:
+        name, values = "nonzero", np.arange(1, task.size + 1)
+    rng = np.random.default_rng(seed)
+    errors, steps = [], []
+    for value in values:
+        batch = task.batch(examples, rng, **{name: int(value)})
+        logits, cost, ponder_steps, step_mask = experiment.predict(batch)
+        metrics = experiment._metrics(logits, batch[1], batch[2], cost, ponder_steps, step_mask)
+        errors.append(metrics["error"])
+        steps.append(metrics["mean_steps"])
+    return name, values, np.array(errors), np.array(steps)
+
+
+def difficulty_figure(experiment: ACTExperiment, path: str, examples: int = 500,
+                      seed: int = 0) -> str:
+    """Mean ponder steps N and sequence error against input difficulty (``difficulty_sweep``)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    name, values, errors, steps = difficulty_sweep(experiment, examples, seed)
+    label = {"digits": "digits per number", "gates": "gates per input vector",
+             "nonzero": "number of ±1 entries"}[name]
+    figure, axes = plt.subplots(figsize=(5, 3), dpi=100)
+    axes.plot(values, steps, "o-", label="mean ponder steps N")
+    axes.set_xlabel(label)
+    axes.set_ylabel("ponder steps N per input step")
+    twin = axes.twinx()
+    twin.plot(values, errors, "s--", color="tab:red", markersize=3)
+    twin.set_ylabel("sequence error", color="tab:red")
+    twin.set_ylim(0, max(0.05, float(errors.max()) * 1.1))
+    axes.grid(True, alpha=0.3)
+    axes.set_title(f"{experiment.task} / {experiment.model_name}, τ={experiment.config['tau']}")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def example_ponder_figure(experiment: ACTExperiment, path: str, seed: int = 0) -> str:
+    """N(t) over the input steps of one longest-length sequence, each step labelled with its
+    input (addition: the number; logic: the number of gates)."""
+    task = experiment.task_generator
+    rng = np.random.default_rng(seed)
+    length = task.max_numbers if isinstance(task, Addition) else task.max_length
+    batch = task.batch(1, rng, length=length)
+    _, _, steps, _ = experiment.predict(batch)
+    inputs = batch[0][:, 0]
+    if isinstance(task, Addition):
+        labels = []
+        for vector in inputs:
+            digits = vector.reshape(task.max_digits, 10)
+            used = digits.sum(axis=1) > 0
+            labels.append("".join(str(int(d)) for d in digits[used].argmax(axis=1)[::-1]))
+    else:
+        gate_chunks = inputs[:, 2:].reshape(len(inputs), task.max_gates, -1)
+        labels = [f"{int(chunks.sum())} g" for chunks in gate_chunks]
+    return ponder_sequence_figure(path, steps[:, 0], f"{experiment.task} / {experiment.model_name}",
+                                  labels)
 
 
 def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 500,
