@@ -1,6 +1,8 @@
 """Heatmaps of the Neural Programmer's selections per step (matplotlib imported lazily)."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from ...autograd import no_grad
@@ -32,7 +34,8 @@ def table_heatmap(experiment, questions, path: str) -> str:
             axis.set_yticks(range(len(labels)), labels, fontsize=7)
             axis.set_xticks(range(len(steps)), [f"t={t}" for t in steps], fontsize=7)
         program = model.format_program(model.describe_program(hard, i), q.columns, q.numbers)
-        axes[0, i].set_title(f"{q.text}\n→ {program}", fontsize=7)
+        title = textwrap.fill(q.text, 48) + "\n" + textwrap.fill(f"→ {program}", 48)
+        axes[0, i].set_title(title, fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)

@@ -21,7 +21,13 @@ the last step's scalar (scalar questions) or lookup (lookup questions). Equation
 Our additions (assumptions, not the 2015 text): [q; h_t] is extended with an attention read
 of the question states and of the word embeddings (e_t) at step t (see controller.py); e_t is
 also matched directly against the column-name embeddings; and the comparison
-is mixed over candidate pivots (operations.py) so that β receives a gradient.
+is mixed over candidate pivots (operations.py) so that β receives a gradient. With
+``question_features="match"`` (the default) the attention keys are [forward; backward] question
+RNN states, the mean word embedding joins [q; h_t], and the column logits get
+γ · Σ_l attention_l [word_l = name_j] (exact name match, as the 2017 Neural Programmer's
+word-match features). Training (``table_likelihood.py``) maximises the likelihood of the right
+answer summed over the discrete programs; the soft execution below is then only used at test
+time (greedy) and by the paper's soft loss (``loss``).
 """
 from __future__ import annotations
 
