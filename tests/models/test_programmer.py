@@ -117,11 +117,13 @@ def _fixed_batch_loss(experiment, task):
 def test_seeded_smoke_training_lowers_the_loss(task):
     overrides = {"seed": 0, "hidden_size": 16, "embedding_size": 8, "eval_size": 20,
                  "batch_size": 16, "gradient_noise": 0.0, "lr": 0.01}
-    if task == "tables":
-        overrides.update(test_per_template=2, lr=0.03)
+    steps = 40
+    if task == "tables":  # the default answer-likelihood loss: 7.3 -> 2.4 on the fixed batch
+        overrides.update(test_per_template=2, lr=0.03, batch_size=12)
+        steps = 25
     experiment, _ = loop.build_experiment(task, "neural-programmer", overrides)
     before = _fixed_batch_loss(experiment, task)
-    for step in range(40):
+    for step in range(steps):
         experiment.train_step(step)
     assert _fixed_batch_loss(experiment, task) < 0.7 * before
     metrics = experiment.evaluate(np.random.default_rng(0))
