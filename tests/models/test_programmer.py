@@ -53,6 +53,20 @@ def test_soft_selections_are_distributions_and_respect_padding():
         assert np.all(r[batch.row_mask == 0] == 0) and r.min() >= 0 and r.max() <= 1 + 1e-5
 
 
+def test_comparisons_need_a_number_of_the_question():
+    # "sum" and "difference" questions state no number: greater/lesser get probability 0
+    # (the padded number slot must not act as a pivot), the others keep theirs.
+    rng = np.random.default_rng(6)
+    questions = [T.make_question("sum", rng), T.make_question("count_greater", rng),
+                 T.make_question("difference", rng)]
+    record = _table_model()(T.encode(questions))
+    comparisons = [TM.OPERATION_INDEX["greater"], TM.OPERATION_INDEX["lesser"]]
+    for weights in record["operation_weights"]:
+        w = weights.numpy()
+        assert np.all(w[[0, 2]][:, comparisons] == 0) and np.all(w[1, comparisons] > 0)
+        np.testing.assert_allclose(w.sum(axis=1), 1, rtol=1e-5)
+
+
 @pytest.mark.parametrize("loss_form", ["soft", "likelihood"])
 def test_table_loss_reaches_every_parameter(loss_form):
     rng = np.random.default_rng(2)

@@ -109,6 +109,12 @@ class TableProgrammer(Module):
         row_mask = Tensor(xp.asarray(batch.row_mask, dtype=dtype))
         column_mask = xp.asarray(batch.column_mask, dtype=dtype)
         number_mask = xp.asarray(batch.number_mask, dtype=dtype)
+        # greater/lesser compare with a number of the question: unavailable without one (else
+        # the padded slot's 0 acts as a number, e.g. greater(c, 0) standing in for reset)
+        has_numbers = (number_mask.sum(axis=1) > 0).astype(dtype)
+        operation_mask = xp.ones((number_mask.shape[0], len(O.OPERATIONS)), dtype=dtype)
+        for name in USES_PIVOT:
+            operation_mask[:, OPERATION_INDEX[name]] = has_numbers
         column_names = self.encoder.words(xp.asarray(batch.column_ids))      # P: (B, C, E)
         number_keys = gather_positions(states, batch.number_positions)       # z at numbers: (B, K, H)
         greater_table, lesser_table = O.comparisons(table, numbers, row_mask) if execute else (None, None)
@@ -129,7 +135,7 @@ class TableProgrammer(Module):
             parts = [question, read, word_read, history_state] + ([bag_of_words] if self.match else [])
             features = ops.concatenate(parts, axis=1)
             operation_logits = ops.tanh(self.operation_hidden(features)) @ self.operation_embeddings.T
-            operation_weights = ops.softmax(operation_logits, axis=-1)                       # eq. 2
+            operation_weights = masked_softmax(operation_logits, operation_mask)             # eq. 2
             # eq. 3, plus a direct match of the attended question word with each column name
             # (our addition: a pointer-style shortcut for naming columns on a CPU budget)
             column_query = ops.tanh(self.column_hidden(features)) + word_read
@@ -140,7 +146,7 @@ class TableProgrammer(Module):
             pivot_logits = ops.einsum("bkh,bh->bk", number_keys, self.pivot_query(features))
             pivot_weights = masked_softmax(pivot_logits, number_mask)
             if greedy:
-                operation_weights = one_hot_argmax(operation_weights)
+                operation_weights = one_hot_argmax(operation_weights, operation_mask)
                 column_weights = one_hot_argmax(column_weights, column_mask)
                 pivot_weights = one_hot_argmax(pivot_weights, number_mask)
             rows = scalar = None
