@@ -24,8 +24,9 @@ also matched directly against the column-name embeddings; and the comparison
 is mixed over candidate pivots (operations.py) so that β receives a gradient. With
 ``question_features="match"`` (the default) the attention keys are [forward; backward] question
 RNN states, the mean word embedding joins [q; h_t], and the column logits get
-γ · Σ_l attention_l [word_l = name_j] (exact name match, as the 2017 Neural Programmer's
-word-match features). Training (``table_likelihood.py``) maximises the likelihood of the right
+γ · Σ_l attention_l [word_l = name_j] + δ · [name_j occurs in the question] (exact name
+match, as the 2017 Neural Programmer's word-match features). Questions without a number
+cannot use greater/lesser (their padded number slot would act as a pivot 0). Training (``table_likelihood.py``) maximises the likelihood of the right
 answer summed over the discrete programs; the soft execution below is then only used at test
 time (greedy) and by the paper's soft loss (``loss``).
 """
@@ -74,9 +75,11 @@ class TableProgrammer(Module):
             # a backward question RNN, so that a word's key also encodes what follows it
             # ("{c2} less than" vs "sum of {c1}"); the mean word embedding (a bag of words,
             # robust to rephrasing); and an exact-match score between the attended words and
-            # each column name, scaled by a learned γ.
+            # each column name, scaled by a learned γ; plus a learned bonus δ for every column
+            # named anywhere in the question (the selector's prior when attention is elsewhere).
             self.backward_rnn = RNNCell(embedding_size, hidden_size, rng=rng)
             self.match_scale = make_parameter(np.array([5.0]))
+            self.mention_scale = make_parameter(np.array([1.0]))
 
     def _backward_states(self, embedded: Tensor, word_mask) -> Tensor:
         """The backward question RNN's states (B, L, H); left padding leaves them at zero."""
@@ -104,6 +107,7 @@ class TableProgrammer(Module):
             names_in_question = Tensor(xp.asarray(
                 (batch.word_ids[:, :, None] == batch.column_ids[:, None, :])
                 * batch.word_mask[:, :, None] * batch.column_mask[:, None, :], dtype=dtype))   # (B, L, C)
+            named_columns = Tensor(xp.minimum(names_in_question.data.sum(axis=1), 1.0))        # (B, C)
         table = Tensor(xp.asarray(batch.table, dtype=dtype))
         numbers = Tensor(xp.asarray(batch.numbers, dtype=dtype))
         row_mask = Tensor(xp.asarray(batch.row_mask, dtype=dtype))
@@ -140,8 +144,9 @@ class TableProgrammer(Module):
             # (our addition: a pointer-style shortcut for naming columns on a CPU budget)
             column_query = ops.tanh(self.column_hidden(features)) + word_read
             column_logits = ops.einsum("bce,be->bc", column_names, column_query)
-            if self.match:  # γ · Σ_l attention_l [word_l = name_j]
-                column_logits = column_logits + self.match_scale * ops.einsum("bl,blc->bc", attention, names_in_question)
+            if self.match:  # γ · Σ_l attention_l [word_l = name_j] + δ · [name_j in the question]
+                column_logits = (column_logits + self.match_scale * ops.einsum("bl,blc->bc", attention, names_in_question)
+                                 + self.mention_scale * named_columns)
             column_weights = masked_softmax(column_logits, column_mask)                      # eq. 3
             pivot_logits = ops.einsum("bkh,bh->bk", number_keys, self.pivot_query(features))
             pivot_weights = masked_softmax(pivot_logits, number_mask)
