@@ -162,13 +162,14 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
     defaults = {**COMMON_DEFAULTS, "program_steps": 4, "embedding_size": 32, "hidden_size": 48,
                 "batch_size": 20, "huber_delta": 1.0, "value_scale": 100.0, "lookup_weight": 1.0,
                 "templates": "all", "test_per_template": 60, "loss_form": "likelihood",
-                "question_features": "match", "steps": 2000, "eval_every": 500, "gradient_noise": 0.0}
+                "question_features": "match", "anonymize_columns": False, "steps": 2000, "eval_every": 500, "gradient_noise": 0.0}
 
     def build_model(self, rng):
         return table_model.TableProgrammer(
             len(table_task.VOCABULARY), int(self.config["embedding_size"]),
             int(self.config["hidden_size"]), int(self.config["program_steps"]),
-            question_features=str(self.config["question_features"]), rng=rng)
+            question_features=str(self.config["question_features"]),
+            anonymize_columns=bool(self.config["anonymize_columns"]), rng=rng)
 
     def _templates(self):
         chosen = str(self.config["templates"])

@@ -56,12 +56,15 @@ class QuestionEncoder(Module):
 
     def forward(self, word_ids, word_mask):
         xp = self.rnn.weight_input.xp
-        ids = xp.asarray(word_ids)
+        return self.read(self.words(xp.asarray(word_ids)), word_mask)
+
+    def read(self, embedded: Tensor, word_mask):
+        """The question RNN over given word embeddings (B, L, E): ``(states, embedded, q)``."""
+        xp = self.rnn.weight_input.xp
         mask = xp.asarray(word_mask).astype(self.rnn.weight_input.dtype)
-        embedded = self.words(ids)
-        state = self.rnn.initial_state(ids.shape[0])
+        state = self.rnn.initial_state(embedded.shape[0])
         states = []
-        for position in range(ids.shape[1]):
+        for position in range(embedded.shape[1]):
             _, new_state = self.rnn(embedded[:, position], state)
             keep = Tensor(mask[:, position:position + 1])
             state = keep * new_state + (1.0 - keep) * state  # padded words leave z unchanged

@@ -53,7 +53,7 @@ class TableProgrammer(Module):
     (B, K), ``rows`` (B, R). ``batch`` is a ``tinyaug.tasks.tables.TableBatch``."""
 
     def __init__(self, vocabulary_size: int, embedding_size: int = 32, hidden_size: int = 48,
-                 steps: int = 4, question_features: str = "match",
+                 steps: int = 4, question_features: str = "match", anonymize_columns: bool = True,
                  rng: np.random.Generator | None = None) -> None:
         super().__init__()
         if question_features not in ("match", "plain"):
@@ -80,6 +80,12 @@ class TableProgrammer(Module):
             self.backward_rnn = RNNCell(embedding_size, hidden_size, rng=rng)
             self.match_scale = make_parameter(np.array([5.0]))
             self.mention_scale = make_parameter(np.array([1.0]))
+        # Column names in the question are read as one learned <column> word (as numbers are
+        # read as <num>), so the controller's choice of operations cannot depend on which
+        # names appear; the columns themselves are found by the exact-match terms above.
+        self.anonymize_columns = anonymize_columns and self.match
+        if self.anonymize_columns:
+            self.column_word = make_parameter(rng.standard_normal(embedding_size) * 0.1)
 
     def _backward_states(self, embedded: Tensor, word_mask) -> Tensor:
         """The backward question RNN's states (B, L, H); left padding leaves them at zero."""
@@ -98,16 +104,21 @@ class TableProgrammer(Module):
         """``execute=False`` computes only the selectors (enough for ``table_likelihood``)."""
         xp = self.operation_embeddings.xp
         dtype = self.operation_embeddings.dtype
-        states, embedded, question = self.encoder(batch.word_ids, batch.word_mask)
         word_mask = xp.asarray(batch.word_mask, dtype=dtype)
         if self.match:
-            states = ops.concatenate([states, self._backward_states(embedded, batch.word_mask)], axis=2)
-            bag_of_words = (ops.einsum("bl,ble->be", Tensor(word_mask), embedded)
-                            / Tensor(word_mask.sum(axis=1, keepdims=True)))
             names_in_question = Tensor(xp.asarray(
                 (batch.word_ids[:, :, None] == batch.column_ids[:, None, :])
                 * batch.word_mask[:, :, None] * batch.column_mask[:, None, :], dtype=dtype))   # (B, L, C)
             named_columns = Tensor(xp.minimum(names_in_question.data.sum(axis=1), 1.0))        # (B, C)
+        embedded = self.encoder.words(xp.asarray(batch.word_ids))
+        if self.anonymize_columns:
+            is_name = Tensor(xp.minimum(names_in_question.data.sum(axis=2, keepdims=True), 1.0))  # (B, L, 1)
+            embedded = embedded * (1.0 - is_name) + is_name * self.column_word
+        states, embedded, question = self.encoder.read(embedded, batch.word_mask)
+        if self.match:
+            states = ops.concatenate([states, self._backward_states(embedded, batch.word_mask)], axis=2)
+            bag_of_words = (ops.einsum("bl,ble->be", Tensor(word_mask), embedded)
+                            / Tensor(word_mask.sum(axis=1, keepdims=True)))
         table = Tensor(xp.asarray(batch.table, dtype=dtype))
         numbers = Tensor(xp.asarray(batch.numbers, dtype=dtype))
         row_mask = Tensor(xp.asarray(batch.row_mask, dtype=dtype))
