@@ -16,7 +16,11 @@ BACKENDS = [_ENV] if _ENV else ["numpy", "standin"]
 
 @pytest.fixture(params=BACKENDS, autouse=True)
 def backend(request):
-    """The backend of this run of the test; new tensors are created on it."""
+    """The backend of this run of the test; new tensors are created on it. Slow trainings
+    (``-m slow``) run on the first backend only: the stand-in adds nothing to a training's
+    result but would multiply its minutes."""
+    if request.node.get_closest_marker("slow") and request.param != BACKENDS[0]:
+        pytest.skip(f"slow trainings run on one backend ({BACKENDS[0]})")
     previous = ta.get_backend().name
     ta.set_backend(request.param)
     init.seed(0)
