@@ -108,3 +108,18 @@ def test_curriculum_sampling_draws_only_one_step_templates():
     names = {q.template for q in batch.questions}
     assert names == {A.TEMPLATES[i][0] for i in A.ONE_STEP_TEMPLATES}
     assert batch.number_mask.shape[1] == 2
+
+
+def test_word_dropout_keeps_numbers_column_names_and_padding():
+    rng = np.random.default_rng(6)
+    batch = T.sample_batch(40, rng)
+    dropped = T.drop_words(batch, 0.5, np.random.default_rng(0))
+    changed = dropped.word_ids != batch.word_ids
+    assert 0.3 < changed.sum() / (batch.word_mask.sum() - 40 * 3) < 0.7   # about half the other words
+    assert np.all(dropped.word_ids[changed] == T.WORD_ID[T.PAD_TOKEN])
+    for b, q in enumerate(batch.questions):
+        words = [T.VOCABULARY[i] for i in dropped.word_ids[b][batch.word_mask[b] > 0]]
+        kept = [w for w, original in zip(words, q.words) if original == T.NUMBER_TOKEN or original in q.columns]
+        assert kept == [w for w in q.words if w == T.NUMBER_TOKEN or w in q.columns]
+    np.testing.assert_array_equal(dropped.word_mask, batch.word_mask)
+    assert np.array_equal(T.drop_words(batch, 0.0, rng).word_ids, batch.word_ids)

@@ -162,7 +162,7 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
     defaults = {**COMMON_DEFAULTS, "program_steps": 4, "embedding_size": 32, "hidden_size": 48,
                 "batch_size": 20, "huber_delta": 1.0, "value_scale": 100.0, "lookup_weight": 1.0,
                 "templates": "all", "test_per_template": 60, "loss_form": "likelihood",
-                "question_features": "match", "anonymize_columns": False, "steps": 2000, "eval_every": 500, "gradient_noise": 0.0}
+                "question_features": "match", "anonymize_columns": False, "word_dropout": 0.0, "steps": 2000, "eval_every": 500, "gradient_noise": 0.0}
 
     def build_model(self, rng):
         return table_model.TableProgrammer(
@@ -187,6 +187,9 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
     def train_step(self, step: int) -> dict[str, float]:
         batch = table_task.sample_batch(int(self.config["batch_size"]), self.rng,
                                         templates=self._templates())
+        rate = float(self.config["word_dropout"])
+        if rate > 0:
+            batch = table_task.drop_words(batch, rate, self.rng)
         loss = self.loss(batch)
         norm = self._update(loss, step)
         return {"loss": float(loss.item()), "grad_norm": norm}

@@ -330,3 +330,16 @@ def encode(questions: list[TableQuestion]) -> TableBatch:
 def sample_batch(batch_size: int, rng: np.random.Generator, split: str = "train",
                  templates: list[str] | None = None) -> TableBatch:
     return encode([sample_question(rng, split, templates) for _ in range(batch_size)])
+
+
+def drop_words(batch: TableBatch, rate: float, rng: np.random.Generator) -> TableBatch:
+    """A copy of ``batch`` in which each word that is neither a number nor a column name of the
+    question's table is replaced by ``PAD_TOKEN`` with probability ``rate`` (word dropout, a
+    regulariser: the controller cannot rely on one phrasing's exact words). ``word_mask`` is
+    unchanged, so a dropped word is read as an unknown word, not skipped."""
+    keep_always = ((batch.word_ids == WORD_ID[NUMBER_TOKEN])
+                   | (batch.word_ids[:, :, None] == np.where(batch.column_mask > 0, batch.column_ids, -1)[:, None, :]).any(axis=2)
+                   | (batch.word_mask == 0))
+    dropped = (rng.random(batch.word_ids.shape) < rate) & ~keep_always
+    word_ids = np.where(dropped, WORD_ID[PAD_TOKEN], batch.word_ids)
+    return TableBatch(**{**batch.__dict__, "word_ids": word_ids})
