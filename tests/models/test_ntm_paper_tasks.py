@@ -67,3 +67,20 @@ def test_paper_task_experiments_fit_a_batch(experiment_class, task_sizes):
     costs = [experiment.train_step(step)["loss"] for step in range(30)]
     assert np.isfinite(costs).all()
     assert np.mean(costs[-10:]) < 0.9 * np.mean(costs[:10])
+
+
+def test_repeats_curriculum_grows_the_largest_training_count_linearly():
+    config = {**LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), "memory": "8x4",
+              "controller_size": 8, "repeats_curriculum_steps": 1000}
+    experiment = RepeatCopyNTM(config, np.random.default_rng(0))
+    allowed = [experiment._curriculum_max_repeats(step) for step in (0, 99, 100, 550, 999, 1000, 5000)]
+    assert allowed == [1, 1, 2, 6, 10, 10, 10]
+    rng = np.random.default_rng(1)
+    counts = set()
+    for _ in range(50):  # only counts up to the allowed largest one are drawn
+        inputs, _, mask = _SharedLength(experiment.task_generator, 2).batch(2, rng)
+        length = int(np.flatnonzero(inputs[:, 0, 8])[0])
+        counts.add(int(mask[:, 0].sum() - 1) // length)
+    assert counts == {1, 2}
+    off = RepeatCopyNTM({**config, "repeats_curriculum_steps": 0}, np.random.default_rng(0))
+    assert off._curriculum_max_repeats(0) is None

@@ -19,6 +19,9 @@ is multiplied by ``lr_decay_factor``; the window then starts afresh, and this ha
 sequences (0 = keep ``batch_size``). The count of decays and the window are kept in the checkpoint, so a
 resumed run continues exactly.
 
+``repeats_curriculum_steps`` (repeat copy only; 0 = off): training batches draw their repeat
+count from [min_repeats, m(step)], m growing linearly to max_repeats over that many steps.
+
 ``zero_first_fraction`` (copy only; 0 = off, the paper's data): that fraction of training
 sequences get an all-zero first vector (input and target). With uniform random bits this
 happens to 1 sequence in 256, and it is the case a trained NTM fails on (its first input then
@@ -103,7 +106,7 @@ class NTMExperiment(SequenceExperiment):
         if self.config.get("shared_length") and hasattr(generator, "min_length"):
             # A batch padded to the longest of 16 uniform lengths is ~1.8× longer than the
             # mean sequence; one length per batch removes that padding (same per-sequence law).
-            self.task_generator = _SharedLength(self.task_generator)
+            self.task_generator = _SharedLength(self.task_generator, self._curriculum_max_repeats(step))
         fraction = float(self.config.get("zero_first_fraction") or 0.0)
         if fraction:
             if self.task != "copy":
@@ -116,6 +119,18 @@ class NTMExperiment(SequenceExperiment):
         self._maybe_decay_lr(metrics["bits_per_sequence"])
         metrics["lr"] = self.optimizer.lr
         return metrics
+
+    def _curriculum_max_repeats(self, step: int) -> int | None:
+        """Repeat copy with ``repeats_curriculum_steps`` = K > 0: the largest repeat count a
+        training batch may draw at ``step``, growing linearly from ``min_repeats`` (the first
+        K / n steps, n = the number of counts) to ``max_repeats`` (from step K on). The input
+        normalisation stays the task's; evaluation always uses the full range."""
+        steps = int(self.config.get("repeats_curriculum_steps") or 0)
+        generator = self.task_generator
+        if steps <= 0 or not hasattr(generator, "min_repeats"):
+            return None
+        counts = generator.max_repeats - generator.min_repeats + 1
+        return min(generator.max_repeats, generator.min_repeats + (step * counts) // steps)
 
     def _maybe_decay_lr(self, bits: float) -> None:
         threshold = float(self.config.get("lr_decay_below") or 0.0)
@@ -216,7 +231,7 @@ class CopyNTM(NTMExperiment):
 @register
 class RepeatCopyNTM(NTMExperiment):
     task = "repeat-copy"
-    defaults = {**NTM_DEFAULTS, "steps": 10000}
+    defaults = {**NTM_DEFAULTS, "steps": 10000, "repeats_curriculum_steps": 0}
 
 
 @register
@@ -248,14 +263,15 @@ class _SharedLength:
     for repeat copy also one repeat count U[min_repeats, max_repeats] (a batch is padded to
     its longest L·R; each sequence's law is unchanged)."""
 
-    def __init__(self, generator) -> None:
+    def __init__(self, generator, max_repeats: int | None = None) -> None:
         self.generator = generator
+        self.max_repeats = max_repeats if max_repeats is not None else getattr(generator, "max_repeats", None)
 
     def batch(self, batch_size: int, rng: np.random.Generator, **options):
         if options.get("length") is None:
             options["length"] = int(rng.integers(self.generator.min_length, self.generator.max_length + 1))
         if hasattr(self.generator, "min_repeats") and options.get("repeats") is None:
-            options["repeats"] = int(rng.integers(self.generator.min_repeats, self.generator.max_repeats + 1))
+            options["repeats"] = int(rng.integers(self.generator.min_repeats, self.max_repeats + 1))
         return self.generator.batch(batch_size, rng, **options)
 
 
