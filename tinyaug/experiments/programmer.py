@@ -162,7 +162,7 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
     defaults = {**COMMON_DEFAULTS, "program_steps": 4, "embedding_size": 32, "hidden_size": 48,
                 "batch_size": 20, "huber_delta": 1.0, "value_scale": 100.0, "lookup_weight": 1.0,
                 "templates": "all", "test_per_template": 60, "loss_form": "likelihood",
-                "question_features": "match", "anonymize_columns": False, "word_dropout": 0.0, "steps": 2000, "eval_every": 500, "gradient_noise": 0.0}
+                "question_features": "match", "anonymize_columns": True, "word_dropout": 0.0, "steps": 2000, "eval_every": 500, "gradient_noise": 0.0}
 
     def build_model(self, rng):
         return table_model.TableProgrammer(
