@@ -25,8 +25,10 @@ is mixed over candidate pivots (operations.py) so that β receives a gradient. W
 ``question_features="match"`` (the default) the attention keys are [forward; backward] question
 RNN states, the mean word embedding joins [q; h_t], and the column logits get
 γ · Σ_l attention_l [word_l = name_j] + δ · [name_j occurs in the question] (exact name
-match, as the 2017 Neural Programmer's word-match features). Questions without a number
-cannot use greater/lesser (their padded number slot would act as a pivot 0). Training (``table_likelihood.py``) maximises the likelihood of the right
+match, as the 2017 Neural Programmer's word-match features). With ``anonymize_columns``
+(default) the question RNNs read every column name of the table as one learned <column> word,
+as numbers are read as <num>. Questions without a number cannot use greater/lesser (their
+padded number slot would act as a pivot 0). Training (``table_likelihood.py``) maximises the likelihood of the right
 answer summed over the discrete programs; the soft execution below is then only used at test
 time (greedy) and by the paper's soft loss (``loss``).
 """
@@ -50,7 +52,11 @@ USES_PIVOT = {"greater", "lesser"}
 class TableProgrammer(Module):
     """``forward(batch, greedy=False)`` -> dict with ``scalar`` (B,), ``lookup`` (B, R, C) and
     per-step lists ``operation_weights`` (B, O), ``column_weights`` (B, C), ``pivot_weights``
-    (B, K), ``rows`` (B, R). ``batch`` is a ``tinyaug.tasks.tables.TableBatch``."""
+    (B, K), ``rows`` (B, R). ``batch`` is a ``tinyaug.tasks.tables.TableBatch``.
+
+    ``question_features``: ``"match"`` (backward RNN keys, bag of words, exact column-name
+    match and mention terms) or ``"plain"`` (the earlier model); ``anonymize_columns`` (only
+    with ``"match"``): read column names as one <column> word."""
 
     def __init__(self, vocabulary_size: int, embedding_size: int = 32, hidden_size: int = 48,
                  steps: int = 4, question_features: str = "match", anonymize_columns: bool = True,
