@@ -184,3 +184,14 @@ def test_difficulty_sweep_and_example_figure(task, tmp_path):
     difficulty_figure(experiment, str(tmp_path / "d.png"), examples=4)
     example_ponder_figure(experiment, str(tmp_path / "e.png"))
     assert (tmp_path / "d.png").stat().st_size > 0 and (tmp_path / "e.png").stat().st_size > 0
+
+
+def test_learning_rate_drops_once_at_the_configured_step():
+    experiment, _ = loop.build_experiment("parity", "rnn", {"size": 4, "hidden_size": 4, "lr": 0.003,
+                                                            "lr_drop_step": 10, "lr_drop_factor": 0.1})
+    assert experiment.learning_rate(9) == pytest.approx(0.003)
+    assert experiment.learning_rate(10) == pytest.approx(0.0003)
+    experiment.train_step(12)
+    assert experiment.optimizer.lr == pytest.approx(0.0003)
+    constant, _ = loop.build_experiment("parity", "rnn", {"size": 4, "hidden_size": 4})
+    assert constant.learning_rate(10 ** 6) == pytest.approx(constant.config["lr"])

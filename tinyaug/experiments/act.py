@@ -85,6 +85,7 @@ ACT_DEFAULTS: dict[str, Any] = {
     "steps": 20000, "batch_size": 128, "lr": 1e-3, "seed": 0, "hidden_size": 128,
     "tau": 1e-3, "max_ponder": 100, "epsilon": 0.01, "halting_bias": 1.0, "repeats": 1,
     "clip_norm": 10.0, "eval_batch_size": 1000, "dtype": "float32", "init": "default",
+    "lr_drop_step": 0, "lr_drop_factor": 0.3,
 }
 
 
@@ -149,6 +150,12 @@ class ACTExperiment(Experiment):
                 "mean_ponder": float((ponder_cost * step_mask).sum() / real),
                 "mean_steps": float((ponder_steps * step_mask).sum() / real)}
 
+    def learning_rate(self, step: int) -> float:
+        """``lr``, times ``lr_drop_factor`` from step ``lr_drop_step`` on (0: never)."""
+        drop_step = int(self.config.get("lr_drop_step") or 0)
+        factor = float(self.config.get("lr_drop_factor", 0.3)) if drop_step and step >= drop_step else 1.0
+        return float(self.config["lr"]) * factor
+
     # -- the Experiment contract ------------------------------------------------------------
     def train_step(self, step: int) -> dict[str, float]:
         self.model.train()
@@ -158,6 +165,7 @@ class ACTExperiment(Experiment):
         task_loss = self._task_loss(logits, batch[1], batch[2]) / batch_size
         ponder = sum_(result.ponder_cost) / batch_size      # masked steps carry ρ = 0
         loss = task_loss + float(self.config["tau"]) * ponder  # eq. 16
+        self.optimizer.lr = self.learning_rate(step)
         self.optimizer.zero_grad()
         loss.backward()
         grad_norm = 0.0
