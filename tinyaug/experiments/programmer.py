@@ -1,10 +1,12 @@
 """The Neural Programmer experiments: ``arithmetic/neural-programmer`` and
 ``tables/neural-programmer``, plus ``explain`` (print the induced program for a question).
 
-Both train on the final answer only, with Adam and Gaussian gradient noise of variance
-η / (1 + t)^0.55 (Neelakantan et al. 2015, "Adding gradient noise improves learning for very
-deep networks", which the Neural Programmer paper uses) and global-norm clipping. Evaluation
-runs the greedy (argmax) program on the fixed held-out test set of the task module.
+Both train on the final answer only — by default on its likelihood summed over the discrete
+programs (``loss_form=likelihood``) — with Adam, global-norm clipping and optional Gaussian
+gradient noise of variance η / (1 + t)^0.55 (Neelakantan et al. 2015, "Adding gradient noise
+improves learning for very deep networks", which the Neural Programmer paper uses; 0 by default
+for tables). Evaluation runs the greedy (argmax) program on the fixed held-out test set of the
+task module.
 """
 from __future__ import annotations
 
@@ -156,7 +158,9 @@ def run_program_value(program, question) -> float:
 
 @register
 class TableNeuralProgrammer(_ProgrammerExperiment):
-    """Table Neural Programmer (Neelakantan et al. 2015) on synthetic table questions."""
+    """Table Neural Programmer (Neelakantan et al. 2015) on synthetic table questions; by default
+    trained on the exact answer likelihood over 4-step programs with word-match question
+    features and anonymized column names (docs/sections/programmer.md: 100 % held-out, 3 seeds)."""
 
     task = "tables"
     defaults = {**COMMON_DEFAULTS, "program_steps": 4, "embedding_size": 32, "hidden_size": 48,
