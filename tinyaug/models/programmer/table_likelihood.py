@@ -128,7 +128,7 @@ class _Indicators:
     @staticmethod
     def _difference(batch, atoms, count_atoms, sum_atoms) -> np.ndarray:
         """[scalar_1 − scalar_3 = y] over (step-1 outcome u, step-2 outcome v, step-3 outcome x),
-        in the orders of ``answer_likelihood`` (``step1_outcomes`` …): (B, U, V, X)."""
+        in the orders of ``step1``, ``step2``, ``step3`` in ``answer_likelihood``: (B, U, V, X)."""
         batch_size, A, columns = sum_atoms.shape
         zero_atom, all_atom = A - 1, A - 2
         batch_index = np.arange(batch_size)[:, None]
