@@ -206,14 +206,15 @@ class ACTExperiment(Experiment):
         return paths
 
 
-def ponder_sequence_figure(path: str, steps: np.ndarray, title: str, labels=None) -> str:
+def ponder_sequence_figure(path: str, steps: np.ndarray, title: str, labels=None,
+                           xlabel: str = "input step t") -> str:
     """Bar chart of N(t) over the input steps of one sequence."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(figsize=(5, 2.6), dpi=100)
     axes.bar(np.arange(1, len(steps) + 1), steps, color="tab:blue")
-    axes.set_xlabel("input step t")
+    axes.set_xlabel(xlabel)
     axes.set_ylabel("ponder steps N(t)")
     if labels is not None:
         axes.set_xticks(np.arange(1, len(steps) + 1), labels, fontsize=7)
@@ -379,9 +380,11 @@ def example_ponder_figure(experiment: ACTExperiment, path: str, seed: int = 0) -
             labels.append("".join(str(int(d)) for d in digits[used].argmax(axis=1)[::-1]))
     else:
         gate_chunks = inputs[:, 2:].reshape(len(inputs), task.max_gates, -1)
-        labels = [f"{int(chunks.sum())} g" for chunks in gate_chunks]
+        labels = [str(int(chunks.sum())) for chunks in gate_chunks]
+    xlabel = ("input step t (the number added)" if isinstance(task, Addition)
+              else "input step t (gates in its vector)")
     return ponder_sequence_figure(path, steps[:, 0], f"{experiment.task} / {experiment.model_name}",
-                                  labels)
+                                  labels, xlabel)
 
 
 def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 500,
