@@ -110,6 +110,23 @@ def test_getitem_integer_array_repeats_accumulate(rng):
     np.testing.assert_allclose(grad[:, 1], [0, 2, 0, 0])
 
 
+def test_getitem_without_repeats_assigns_and_with_repeats_accumulates(rng):
+    """Host index arrays without repeats take the assignment path; a negative index that
+    names the same row as a positive one is a repeat and must accumulate."""
+    from tinyaug.autograd.ops.shape import _selects_each_element_once as once
+    shape = (4, 5)
+    assert once(np.array([3, 0, 2]), shape) and once(np.argsort([0.3, 0.1, 0.2, 0.9]), shape)
+    assert once((slice(None), np.array([4, 0])), shape) and once((None, np.array([1, 2])), shape)
+    assert once(np.ones(shape, dtype=bool), shape) and once(np.s_[1:, 2], shape)
+    assert not once(np.array([1, -3]), shape) and not once(np.array([2, 2]), shape)
+    assert not once((slice(None), np.array([4, -1])), shape)
+    assert not once((np.array([0, 1]), np.array([1, 0])), shape)   # pairs: left to add.at
+    a = rng.standard_normal(shape)
+    np.testing.assert_allclose(_grad_of_indexing(a, np.array([1, -3, 2]))[:, 0], [0, 2, 1, 0])
+    np.testing.assert_allclose(_grad_of_indexing(a, np.s_[:, np.array([4, 0, 2])])[0], [1, 0, 1, 0, 1])
+    np.testing.assert_allclose(_grad_of_indexing(a, np.array([3, 0]))[:, 1], [1, 0, 0, 1])
+
+
 def test_getitem_pairs_of_integer_arrays(rng):
     a = rng.standard_normal((3, 3))
     rows, cols = ta.tensor([0, 0, 2]), ta.tensor([1, 1, 0])

