@@ -9,12 +9,16 @@ M_{t−1}), ``shared_length`` (tasks with a ``length``:
 every training batch draws one length (repeat copy: and one repeat count) for all its
 sequences, so no step is spent on padding;
 each sequence's length is still uniform over the task's range; evaluation keeps independent
-lengths). Training defaults (Adam, global-norm clipping,
-batch 16, step count) were chosen by the experiments recorded in docs/sections/ntm.md.
+lengths). ``NTM_DEFAULTS`` below are the base settings (Adam, global-norm clipping, batch 16);
+each task's class overrides them with the recipe that was run for it (Graves' centred RMSProp
+lr 1e-4, ±10 clipping, batch 1 or 4, a feedforward controller), as recorded in
+docs/sections/ntm.md.
 
 Learning-rate decay on convergence: ``lr_decay_below`` (bits per sequence, 0 = off). Once the
 mean training cost over the last ``lr_decay_window`` steps falls below it, the learning rate
-is multiplied by ``lr_decay_factor``; the window then starts afresh, and this happens at most
+is multiplied by ``lr_decay_factor`` (a factor above 1 raises it instead: on copy, ×3 once
+under 1 bit halved the sequences needed to pass 0.1 bits but let one seed of two collapse
+briefly, docs/sections/ntm.md); the window then starts afresh, and this happens at most
 ``lr_decay_times`` times; from the first decay on, batches hold ``decayed_batch_size``
 sequences (0 = keep ``batch_size``). The count of decays and the window are kept in the checkpoint, so a
 resumed run continues exactly.
