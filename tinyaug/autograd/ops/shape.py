@@ -65,8 +65,12 @@ def _selects_each_element_once(index, shape) -> bool:
         return True
     if array.ndim != 1 or array.dtype.kind not in "iu" or array.size == 0:
         return array.size == 0
-    # The axis this array indexes: the count of parts before it that consume an axis.
-    axis = sum(1 for p in parts[:next(i for i, p in enumerate(parts) if p is array)] if p is not None)
+    axis = 0  # the axis this array indexes: parts before it that consume an axis
+    for part in parts:
+        if part is array:
+            break
+        if part is not None:
+            axis += 1
     length = shape[axis]
     positions = np.where(array < 0, array + length, array)
     return bool(np.bincount(positions, minlength=length).max() <= 1)
@@ -77,13 +81,11 @@ class GetItem(Function):
 
     def forward(self, x):
         self.input_shape, self.dtype = x.shape, x.dtype
-        result = x[self.index]  # first, so that an out-of-range index fails here, with NumPy's message
-        self.assignable = _selects_each_element_once(self.index, x.shape)
-        return result
+        return x[self.index]
 
     def backward(self, grad):
         full = self.xp.zeros(self.input_shape, dtype=grad.dtype)
-        if self.assignable:
+        if _selects_each_element_once(self.index, self.input_shape):
             full[self.index] = grad
         else:
             backends.backend_of(full).scatter_add(full, self.index, grad)
