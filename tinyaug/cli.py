@@ -82,7 +82,7 @@ def _setting_flags(tokens: Sequence[str], defaults: dict[str, Any]) -> list[str]
 
 def _overrides(args, defaults: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
-    for item in list(args.set or []) + _setting_flags(getattr(args, "extra", []), defaults):
+    for item in list(args.set or []) + _setting_flags(args.extra, defaults):
         if "=" not in item:
             raise SystemExit(f"tinyaug: --set expects key=value, got {item!r}")
         key, text = item.split("=", 1)
