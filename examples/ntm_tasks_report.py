@@ -48,6 +48,20 @@ def score(experiment, sequences: int, seed: int, batch_size: int = 100) -> dict[
             "sequences_with_a_wrong_bit": int((wrong > 0).sum()), "sequences": int(sequences)}
 
 
+def score_by(experiment, option: str, values, sequences: int, seed: int) -> dict[int, tuple[float, float]]:
+    """Repeat copy: {value: (bits, wrong bits) per sequence} over ``sequences`` fresh sequences
+    with ``option`` (``"repeats"`` or ``"length"``) fixed to each value, the rest drawn from
+    the task's own law (one generator seeded ``seed`` for the whole table)."""
+    rng = np.random.default_rng(seed)
+    table = {}
+    for value in values:
+        batch = experiment.task_generator.batch(sequences, rng, **{option: int(value)})
+        logits = experiment.predict(batch)
+        table[int(value)] = (bits_per_sequence(logits, batch[1], batch[2]),
+                             wrong_bits_per_sequence(logits, batch[1], batch[2]))
+    return table
+
+
 def sequences_seen(run_dir: str, config: dict) -> tuple[np.ndarray, np.ndarray]:
     """(sequences seen, evaluation bits/sequence) from a run's metrics.csv."""
     columns = read_metrics(run_dir)
@@ -114,6 +128,9 @@ def main() -> None:
     parser.add_argument("--figure", help="where to write the PNG (none if omitted)")
     parser.add_argument("--sequences", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--by-count", type=int, default=0, metavar="N",
+                        help="repeat copy: also score N fresh sequences at each repeat count R "
+                             "and at each length L (seed 11)")
     args = parser.parse_args()
     discover()
     runs = []
@@ -127,6 +144,13 @@ def main() -> None:
               f"{result['bits_per_sequence']:.4f} bits/sequence, "
               f"{result['wrong_bits_per_sequence']:.4f} wrong bits/sequence, "
               f"{result['sequences_with_a_wrong_bit']} sequences with a wrong bit")
+        if args.by_count and experiment.task == "repeat-copy":
+            task = experiment.task_generator
+            for option, low, high in (("repeats", task.min_repeats, task.max_repeats),
+                                      ("length", task.min_length, task.max_length)):
+                table = score_by(experiment, option, range(low, high + 1), args.by_count, seed=11)
+                print(f"  by {option} ({args.by_count} sequences each, seed 11), bits / wrong bits per sequence: "
+                      + "; ".join(f"{value}: {bits:.3f} / {wrong:.3f}" for value, (bits, wrong) in table.items()))
         runs.append((run_dir, experiment, config))
     if args.figure:
         figure(args.figure, runs, args.seed)
