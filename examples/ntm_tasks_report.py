@@ -62,6 +62,28 @@ def score_by(experiment, option: str, values, sequences: int, seed: int) -> dict
     return table
 
 
+def trace_repeat_copy(experiment, length: int, repeats: int, sequences: int, seed: int) -> None:
+    """Print, for ``sequences`` fresh repeat-copy sequences of one length and count, the mean
+    bits (all output channels) and wrong bits at every answer step, and for the first
+    sequence the row each head's weighting peaks on (and its weight) at every step."""
+    batch = experiment.task_generator.batch(sequences, np.random.default_rng(seed), length=length,
+                                            repeats=repeats)
+    inputs, targets, mask = batch
+    logits, trace = experiment.trace(batch)
+    logits = logits.astype(np.float64)
+    bits = (np.logaddexp(0.0, logits) - targets * logits) / np.log(2.0) * mask[:, :, None]
+    wrong = ((logits > 0) != (targets > 0.5)) & (mask[:, :, None] > 0)
+    answer = slice(length + 1, length + 2 + length * repeats)
+    print(f"  L = {length}, R = {repeats}, {sequences} sequences (seed {seed}): "
+          f"{bits.sum(axis=(0, 2)).mean():.3f} bits/sequence; answer steps {answer.start}-{answer.stop - 1}")
+    print("    bits per answer step:      " + " ".join(f"{v:.2f}" for v in bits[answer].sum(axis=2).mean(axis=1)))
+    print("    wrong bits per answer step: " + " ".join(f"{v:.2f}" for v in wrong[answer].sum(axis=2).mean(axis=1)))
+    for name in ("read_weights", "write_weights"):
+        weights = trace[name][:, 0, 0]  # (time, rows): first sequence, first head
+        print(f"    {name} peak row (weight) per step: "
+              + " ".join(f"{row}({weight:.2f})" for row, weight in zip(weights.argmax(-1), weights.max(-1))))
+
+
 def sequences_seen(run_dir: str, config: dict) -> tuple[np.ndarray, np.ndarray]:
     """(sequences seen, evaluation bits/sequence) from a run's metrics.csv."""
     columns = read_metrics(run_dir)
@@ -131,6 +153,9 @@ def main() -> None:
     parser.add_argument("--by-count", type=int, default=0, metavar="N",
                         help="repeat copy: also score N fresh sequences at each repeat count R "
                              "and at each length L (seed 11)")
+    parser.add_argument("--trace", type=int, nargs=2, action="append", metavar=("L", "R"),
+                        help="repeat copy: bits and wrong bits per answer step at length L and "
+                             "count R (100 sequences, seed 7) and the heads' peak rows (repeatable)")
     args = parser.parse_args()
     discover()
     runs = []
@@ -151,6 +176,8 @@ def main() -> None:
                 table = score_by(experiment, option, range(low, high + 1), args.by_count, seed=11)
                 print(f"  by {option} ({args.by_count} sequences each, seed 11), bits / wrong bits per sequence: "
                       + "; ".join(f"{value}: {bits:.3f} / {wrong:.3f}" for value, (bits, wrong) in table.items()))
+        for length, repeats in args.trace or []:
+            trace_repeat_copy(experiment, length, repeats, sequences=100, seed=7)
         runs.append((run_dir, experiment, config))
     if args.figure:
         figure(args.figure, runs, args.seed)
