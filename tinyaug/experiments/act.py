@@ -254,26 +254,34 @@ for _use_act, _repeats in ((True, 1), (False, 1), (False, 2)):
 
 
 # -- README figures -------------------------------------------------------------------------
-def _final_eval(run_dir: str, last: int = 3) -> dict[str, float]:
-    """The mean of the last ``last`` evaluation rows of a run's metrics.csv."""
+def _final_eval(run_dir: str, last: int = 3, at_step: int | None = None) -> dict[str, float]:
+    """The mean of the last ``last`` evaluation rows of a run's metrics.csv, counting only the
+    rows at or before ``at_step`` when given (so that runs of different lengths can be compared
+    at the same step; a run without a learning-rate schedule reads there as if it had stopped)."""
     from ..training.figures import read_metrics
     columns = read_metrics(run_dir)
+    steps = columns.get("step", np.array([]))
     result = {}
     for key in ("eval_error", "eval_mean_ponder", "eval_mean_steps"):
         values = columns.get(key, np.array([]))
-        values = values[np.isfinite(values)]
+        keep = np.isfinite(values)
+        if at_step is not None:
+            keep &= steps <= at_step
+        values = values[keep]
         result[key] = float(values[-last:].mean()) if values.size else float("nan")
     return result
 
 
-def tau_sweep_figure(run_dirs: dict[float, str], path: str, title: str = "") -> str:
+def tau_sweep_figure(run_dirs: dict[float, str], path: str, title: str = "",
+                     at_step: int | None = None) -> str:
     """Error rate and mean ponder time against τ (Graves 2016, Figs. 4 and 8) from one run
-    per τ: ``run_dirs`` maps τ to a run folder."""
+    per τ: ``run_dirs`` maps τ to a run folder; each point is the mean of its last three
+    evaluations (up to ``at_step`` when given)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     taus = sorted(run_dirs)
-    finals = [_final_eval(run_dirs[tau]) for tau in taus]
+    finals = [_final_eval(run_dirs[tau], at_step=at_step) for tau in taus]
     figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3), dpi=100)
     left.plot(taus, [f["eval_error"] for f in finals], "o-")
     left.set_ylabel("error rate")
@@ -385,6 +393,34 @@ def example_ponder_figure(experiment: ACTExperiment, path: str, seed: int = 0) -
               else "input step t (gates in its vector)")
     return ponder_sequence_figure(path, steps[:, 0], f"{experiment.task} / {experiment.model_name}",
                                   labels, xlabel)
+
+
+def halting_histogram(experiment: ACTExperiment, examples: int = 10000,
+                      seed: int = 0) -> list[dict[str, float]]:
+    """How many ponder steps N the network takes per input step and how often it is wrong at
+    each N, on ``examples`` fresh sequences (every real input step counted; an example is
+    wrong at a step if any output there is). Returns one row per N that occurs:
+    ``{"steps": N, "fraction": share of input steps, "error": error rate among them}``.
+
+    For parity this shows where the errors sit: an example that halts after one step (h^1 ≥
+    1 − ε) gets p^1 = R = 1, so no gradient reaches that halting decision (eqs. 11-12)."""
+    task = experiment.task_generator
+    batch = task.batch(examples, np.random.default_rng(seed))
+    logits, _, ponder_steps, step_mask = experiment.predict(batch)
+    targets, mask = batch[1], batch[2]
+    if experiment._digits():
+        time, count, digits = targets.shape
+        wrong = (logits.reshape(time, count, digits, -1).argmax(axis=-1) != targets).any(axis=2)
+    else:
+        wrong = ((logits > 0) != (targets > 0.5)).any(axis=2)
+    real = step_mask > 0
+    scored = real & (mask > 0)
+    rows = []
+    for steps in np.unique(ponder_steps[real]):
+        at = real & (ponder_steps == steps)
+        rows.append({"steps": int(steps), "fraction": float(at.sum() / real.sum()),
+                     "error": float(wrong[at & scored].mean()) if (at & scored).any() else float("nan")})
+    return rows
 
 
 def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 500,
