@@ -55,3 +55,10 @@ def test_final_eval_can_stop_at_a_step(tmp_path):
     assert np.isclose(at_500["eval_error"], (0.0 + 0.2 + 0.4) / 3)  # evaluations at 0, 200, 400
     assert np.isclose(at_500["eval_mean_ponder"], 2.2)
     assert np.isclose(at_500["eval_mean_steps"], 1.2)
+
+
+def test_halting_histogram_figure_writes_a_png(tmp_path):
+    path = act_experiments.halting_histogram_figure(_parity_experiment(-1.0),
+                                                    str(tmp_path / "halting.png"), examples=200)
+    with open(path, "rb") as file:
+        assert file.read(8) == b"\x89PNG\r\n\x1a\n"

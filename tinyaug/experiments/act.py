@@ -423,6 +423,31 @@ def halting_histogram(experiment: ACTExperiment, examples: int = 10000,
     return rows
 
 
+def halting_histogram_figure(experiment: ACTExperiment, path: str, examples: int = 10000,
+                             seed: int = 0, title: str = "") -> str:
+    """Bars: share of input steps that halt after N ponder steps; dots: the error among them
+    (``halting_histogram``). Counts under 0.1 % of the steps are left out."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = [row for row in halting_histogram(experiment, examples, seed) if row["fraction"] >= 1e-3]
+    steps = np.array([row["steps"] for row in rows])
+    figure, axes = plt.subplots(figsize=(5, 3), dpi=100)
+    axes.bar(steps, [row["fraction"] for row in rows], color="tab:blue", alpha=0.7)
+    axes.set_xlabel("ponder steps N")
+    axes.set_ylabel("share of examples", color="tab:blue")
+    axes.set_xticks(steps)
+    twin = axes.twinx()
+    twin.plot(steps, [row["error"] for row in rows], "s", color="tab:red")
+    twin.set_ylabel("error among them", color="tab:red")
+    twin.set_ylim(0, max(0.05, max(row["error"] for row in rows) * 1.15))
+    axes.set_title(title or f"{experiment.task} / {experiment.model_name}, τ={experiment.config['tau']}")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
 def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 500,
                          seed: int = 0) -> str:
     """Mean ponder steps N and error against the number of ±1 entries of parity inputs."""
