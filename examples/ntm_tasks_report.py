@@ -114,6 +114,9 @@ def figure(path: str, runs: list[tuple[str, object, dict]], seed: int) -> None:
         label = f"{run_config['task']}/{run_config['model']}"
         if run_config.get("model") == "ntm":
             label += f" ({run_config['controller']} controller)"
+        elif run_config.get("model") == "lstm":  # tells several LSTM baselines apart
+            label += (f" ({run_config['num_layers']}×{run_config['hidden_size']}, "
+                      f"batch {run_config['batch_size']})")
         curve.plot(seen, bits, "o-", markersize=2, linewidth=1, label=label)
     every = np.concatenate([sequences_seen(d, c)[1] for d, _, c in runs])
     if every.size and every.min() > 0 and every.max() / every.min() > 10:
