@@ -299,8 +299,11 @@ class PrioritySortNTM(NTMExperiment):
     global-norm clipping at 10, batch 32 (~30× the sequences per CPU-second of the first
     recipe: batch 1, 8 heads, 128 rows, RMSProp 1e-4, which was still level with the LSTM at
     ~123 of 128 bits after 13,723 sequences), the learning rate ×0.3 once the 500-step mean
-    training cost is under 80 bits, best-validated model kept. Numbers in
-    docs/sections/ntm_priority_sort.md."""
+    training cost is under 80 bits, best-validated model kept. 15,000 steps (480,000
+    sequences, ~24 CPU-minutes): 65.85 bits and 22.44 wrong bits per sequence on 1,000 test
+    sequences, against 107.26 and 41.23 for the LSTM baseline (1 × 128) at the same count;
+    writes land at rows ordered by priority (rank correlation +0.95), as the paper
+    hypothesised (docs/sections/ntm_priority_sort.md)."""
     task = "priority-sort"
     defaults = {**NTM_DEFAULTS, "controller": "feedforward", "controller_size": 100,
                 "read_heads": 5, "write_heads": 1, "memory": "64x20", "memory_init": "learned",
