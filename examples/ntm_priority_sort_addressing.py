@@ -1,9 +1,10 @@
 """Does a trained priority-sort NTM do what Graves et al. (2014, §4.5, Fig. 17) hypothesised:
 write each vector at a location given by its priority, then read the locations in order?
 
-    python examples/ntm_priority_sort_addressing.py runs/ps-ntm-b --sequences 500
+    python examples/ntm_priority_sort_addressing.py runs/ps-ntm-b runs/ps-lstm-c --sequences 500
 
-On ``--sequences`` fresh sequences (seed ``--seed``) it traces the run's model and prints:
+On ``--sequences`` fresh sequences (seed ``--seed``) it prints, for every run, the wrong bits
+at each output step (any model), and for an NTM run it traces the model and prints:
 
 * the Spearman rank correlation between an input's priority and where its write weighting
   points (the weighting's circular mean row; one number per sequence, their mean and range);
@@ -75,27 +76,42 @@ def analyse(experiment, sequences: int, seed: int) -> dict[str, np.ndarray]:
     return {"correlations": correlations, "distances": distances.T, "addressed": addressed.T, "rows": rows, "gaps": gaps}
 
 
+def wrong_bits_by_output_step(experiment, sequences: int, seed: int) -> np.ndarray:
+    """(num_outputs,) mean wrong bits (of ``bits``) at each output step, highest priority first."""
+    task = experiment.task_generator
+    inputs, targets, mask = task.batch(sequences, np.random.default_rng(seed))
+    logits = experiment.predict((inputs, targets, mask))
+    answer = slice(task.num_inputs + 1, task.num_inputs + 1 + task.num_outputs)
+    return ((logits[answer] > 0) != (targets[answer] > 0.5)).sum(axis=2).mean(axis=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run_dir")
+    parser.add_argument("run_dirs", nargs="+")
     parser.add_argument("--sequences", type=int, default=500)
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args()
     discover()
-    experiment, config, step, _ = restore_run(args.run_dir)
-    result = analyse(experiment, args.sequences, args.seed)
-    correlations, distances = result["correlations"], result["distances"]
-    print(f"{args.run_dir}: step {step}, {args.sequences} fresh sequences (seed {args.seed}), "
-          f"memory {result['rows']} rows")
-    print(f"Spearman(priority, write row): mean {correlations.mean():+.3f}, "
-          f"5%-95% {np.percentile(correlations, 5):+.3f} .. {np.percentile(correlations, 95):+.3f}")
-    print(f"rows between the write rows of inputs adjacent in priority: median "
-          f"{np.median(result['gaps']):.2f}, mean {result['gaps'].mean():.2f}")
-    print("output step k: fraction of sequences where some read head is nearer to the k-th "
-          "highest input's write row than to any other input's; mean distance in rows from the "
-          "nearest read head to that row")
-    for k in range(distances.shape[1]):
-        print(f"  k={k + 1:2d}: {result['addressed'][:, k].mean():.3f}  {distances[:, k].mean():.2f}")
+    for run_dir in args.run_dirs:
+        experiment, config, step, _ = restore_run(run_dir)
+        print(f"{run_dir} ({experiment.task}/{experiment.model_name}): step {step}, "
+              f"{args.sequences} fresh sequences (seed {args.seed})")
+        wrong = wrong_bits_by_output_step(experiment, args.sequences, args.seed)
+        print("  wrong bits per output step: " + " ".join(f"{w:.2f}" for w in wrong))
+        if not hasattr(experiment, "trace"):
+            continue
+        result = analyse(experiment, args.sequences, args.seed)
+        correlations, distances = result["correlations"], result["distances"]
+        print(f"  memory {result['rows']} rows; Spearman(priority, write row): mean "
+              f"{correlations.mean():+.3f}, 5%-95% {np.percentile(correlations, 5):+.3f} .. "
+              f"{np.percentile(correlations, 95):+.3f}")
+        print(f"  rows between the write rows of inputs adjacent in priority: median "
+              f"{np.median(result['gaps']):.2f}, mean {result['gaps'].mean():.2f}")
+        print("  output step k: fraction of sequences where some read head is nearer to the k-th "
+              "highest input's write row than to any other input's; mean distance in rows from "
+              "the nearest read head to that row")
+        for k in range(distances.shape[1]):
+            print(f"    k={k + 1:2d}: {result['addressed'][:, k].mean():.3f}  {distances[:, k].mean():.2f}")
 
 
 if __name__ == "__main__":
