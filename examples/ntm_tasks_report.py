@@ -92,7 +92,7 @@ def sequences_seen(run_dir: str, config: dict) -> tuple[np.ndarray, np.ndarray]:
     return columns["step"][keep] * int(config["batch_size"]), values[keep]
 
 
-def figure(path: str, runs: list[tuple[str, object, dict]], seed: int) -> None:
+def figure(path: str, runs: list[tuple[str, object, dict]], seed: int, legend_loc: str = "best") -> None:
     """Left: evaluation bits/sequence against sequences seen for every run. Right: one fresh
     test sequence of the first run, targets above outputs (outputs greyed outside the mask)."""
     import matplotlib
@@ -124,7 +124,7 @@ def figure(path: str, runs: list[tuple[str, object, dict]], seed: int) -> None:
     curve.set_xlabel("sequences seen")
     curve.set_ylabel("bits per sequence (evaluation)")
     curve.grid(True, which="both", alpha=0.3)
-    curve.legend(fontsize=8)
+    curve.legend(fontsize=8, loc=legend_loc)
     for row, (data, label) in enumerate(((inputs[window, 0], "inputs"), (targets[window, 0], "targets"),
                                          (outputs[window], "outputs"))):
         axes = fig.add_subplot(grid[row, 1])
@@ -153,6 +153,8 @@ def main() -> None:
     parser.add_argument("--figure", help="where to write the PNG (none if omitted)")
     parser.add_argument("--sequences", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--legend-loc", default="best",
+                        help="matplotlib legend location of the learning curves, e.g. 'upper right'")
     parser.add_argument("--by-count", type=int, default=0, metavar="N",
                         help="repeat copy: also score N fresh sequences at each repeat count R "
                              "and at each length L (seed 11)")
@@ -183,7 +185,7 @@ def main() -> None:
             trace_repeat_copy(experiment, length, repeats, sequences=100, seed=7)
         runs.append((run_dir, experiment, config))
     if args.figure:
-        figure(args.figure, runs, args.seed)
+        figure(args.figure, runs, args.seed, args.legend_loc)
         print(f"wrote {args.figure}")
 
 
