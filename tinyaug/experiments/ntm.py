@@ -11,8 +11,8 @@ sequences, so no step is spent on padding;
 each sequence's length is still uniform over the task's range; evaluation keeps independent
 lengths). ``NTM_DEFAULTS`` below are the base settings (Adam, global-norm clipping, batch 16);
 each task's class overrides them with the recipe that was run for it (Graves' centred RMSProp
-lr 1e-4, ±10 clipping, batch 1 or 4, a feedforward controller), as recorded in
-docs/sections/ntm.md.
+lr 1e-4, ±10 clipping, batch 1 or 4, a feedforward controller; priority sort: Adam 1e-3,
+batch 32, see docs/sections/ntm_priority_sort.md), as recorded in docs/sections/ntm.md.
 
 Learning-rate decay on convergence: ``lr_decay_below`` (bits per sequence, 0 = off). Once the
 mean training cost over the last ``lr_decay_window`` steps falls below it, the learning rate
