@@ -106,3 +106,42 @@ def test_setting_flags_reach_the_run_config(tmp_path, capsys):
         main(["eval", run_dir, "--hidden-size", "6"])  # only train takes setting flags
     with pytest.raises(SystemExit, match="settings from DIR/config.json"):
         main(["train", "--resume", run_dir, "--hidden-size", "6"])
+
+
+def test_init_from_starts_a_new_run_from_saved_parameters(tmp_path, capsys):
+    from tinyaug.training import loop
+    source, tuned = str(tmp_path / "source"), str(tmp_path / "tuned")
+    assert main(["train", *TINY, "--out", source]) == 0
+    saved_model = loop.restore_run(source)[0].model.state_dict()
+    # The parameters arrive unchanged in a fresh experiment of the same task and model.
+    fresh, _ = loop.build_experiment("copy", "lstm", {"bits": 4, "max_length": 2, "hidden_size": 8,
+                                                      "seed": 5})
+    assert loop.init_from_run(fresh, source) == 8
+    assert all((fresh.model.state_dict()[k] == v).all() for k, v in saved_model.items())
+    # The command: another learning rate and batch size, its own step count, a note.
+    assert main(["train", *TINY, "--out", tuned, "--init-from", source, "--steps", "2",
+                 "--lr", "0.001", "--batch-size", "2"]) == 0
+    assert "parameters from" in capsys.readouterr().err
+    assert last_step(tuned) == 2
+    with open(os.path.join(tuned, "config.json")) as file:
+        saved = json.load(file)
+    assert saved["init_from"] == {"run": source, "step": 8} and saved["config"]["lr"] == 0.001
+    # A resume keeps the note.
+    assert main(["train", "--resume", tuned, "--steps", "4", "--progress", "quiet"]) == 0
+    with open(os.path.join(tuned, "config.json")) as file:
+        assert json.load(file)["init_from"]["run"] == source
+
+
+def test_init_from_errors(tmp_path, capsys):
+    source = str(tmp_path / "source")
+    assert main(["train", *TINY, "--out", source]) == 0
+    with pytest.raises(SystemExit, match="holds no checkpoint.npz"):
+        main(["train", *TINY, "--out", str(tmp_path / "a"), "--init-from", str(tmp_path)])
+    with pytest.raises(SystemExit, match="belongs to copy/lstm, not copy/ntm"):
+        main(["train", "--task", "copy", "--model", "ntm", "--out", str(tmp_path / "b"),
+              "--init-from", source])
+    with pytest.raises(SystemExit, match="does not fit"):   # another hidden size
+        main(["train", *TINY, "--set", "hidden_size=6", "--out", str(tmp_path / "c"),
+              "--init-from", source])
+    with pytest.raises(SystemExit, match="settings from DIR/config.json"):
+        main(["train", "--resume", source, "--init-from", source])

@@ -5,6 +5,7 @@
                   [--out DIR] [--set key=value ...] [--progress auto|bar|lines|quiet]
                   [--<setting> VALUE ...]
     tinyaug train --resume DIR [--steps N]
+    tinyaug train --task T --model M --init-from DIR [--setting VALUE ...]   (fine-tune)
     tinyaug eval DIR [--batches K]
     tinyaug plot DIR
 
@@ -119,7 +120,7 @@ def _cmd_list(args) -> int:
 def _cmd_train(args) -> int:
     from .training import loop
     if args.resume:
-        if args.task or args.model or args.set or args.out or args.extra:
+        if args.task or args.model or args.set or args.out or args.extra or args.init_from:
             raise SystemExit("tinyaug: --resume DIR takes its settings from DIR/config.json; "
                              "only --steps and --progress may be given with it")
         experiment, config, step, wall_time = loop.restore_run(args.resume, steps=args.steps)
@@ -149,6 +150,15 @@ def _cmd_train(args) -> int:
         step, wall_time = 0, 0.0
         print(f"training {args.task}/{args.model} into {run_dir} "
               f"({experiment.model.num_parameters()} parameters)", file=sys.stderr)
+        if args.init_from:
+            try:
+                source_step = loop.init_from_run(experiment, args.init_from)
+            except (FileNotFoundError, ValueError) as error:
+                raise SystemExit(f"tinyaug: {error}") from None
+            loop.write_config(run_dir, args.task, args.model, config,
+                              init_from={"run": args.init_from, "step": source_step})
+            print(f"parameters from {args.init_from} (its step {source_step}); optimizer, data "
+                  f"stream and step count start fresh", file=sys.stderr)
     summary = loop.train(experiment, config, run_dir, start_step=step, wall_time=wall_time,
                          progress=args.progress)
     final = ", ".join(f"{k} {v:.4g}" for k, v in summary["last_eval"].items())
@@ -203,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override any setting of the experiment (repeatable)")
     train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    train.add_argument("--init-from", dest="init_from", metavar="DIR",
+                       help="start a new run from the model parameters saved in DIR (same task "
+                            "and model; fresh optimizer, data stream and step count)")
     train.add_argument("--progress", choices=("auto", "bar", "lines", "quiet"), default="auto")
     train.add_argument("--help-settings", action="store_true",
                        help="print the chosen experiment's settings and their defaults, then exit")

@@ -96,12 +96,22 @@ def load_checkpoint(run_dir: str, experiment: Experiment) -> tuple[int, float]:
     return int(extra["step"]), float(extra["wall_time"])
 
 
-def write_config(run_dir: str, task: str, model: str, config: dict[str, Any]) -> None:
+def write_config(run_dir: str, task: str, model: str, config: dict[str, Any],
+                 **notes: Any) -> None:
+    """Write config.json atomically. ``notes`` (e.g. ``init_from``) are kept beside the
+    settings, and notes already in the file survive a rewrite (a resumed run keeps them)."""
     os.makedirs(run_dir, exist_ok=True)
-    temporary = os.path.join(run_dir, CONFIG_FILE + ".tmp")
+    path = os.path.join(run_dir, CONFIG_FILE)
+    saved_notes: dict[str, Any] = {}
+    if os.path.exists(path):
+        with open(path) as file:
+            saved_notes = {k: v for k, v in json.load(file).items()
+                           if k not in ("task", "model", "config")}
+    temporary = path + ".tmp"
     with open(temporary, "w") as file:
-        json.dump({"task": task, "model": model, "config": config}, file, indent=2, sort_keys=True)
-    os.replace(temporary, os.path.join(run_dir, CONFIG_FILE))
+        json.dump({**saved_notes, **notes, "task": task, "model": model, "config": config}, file,
+                  indent=2, sort_keys=True)
+    os.replace(temporary, path)
 
 
 def read_config(run_dir: str) -> tuple[str, str, dict[str, Any]]:
@@ -122,6 +132,26 @@ def restore_run(run_dir: str, steps: int | None = None) -> tuple[Experiment, dic
                                                         if k in default_config(task, model)})
     step, wall_time = load_checkpoint(run_dir, experiment)
     return experiment, config, step, wall_time
+
+
+def init_from_run(experiment: Experiment, source_dir: str) -> int:
+    """Start ``experiment`` from the model parameters saved in ``source_dir`` (fine-tuning).
+
+    Only the parameters are taken: the optimizer, the data stream, the step count and any
+    experiment state (such as a best-so-far model) start fresh, so the settings may change
+    (another optimizer, learning rate or batch size). The source must be a run of the same
+    task and model with parameters of the same shapes. Returns the source's step."""
+    path = os.path.join(source_dir, CHECKPOINT_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"init_from: {source_dir!r} holds no {CHECKPOINT_FILE}")
+    metadata, _ = checkpoint.read(path)
+    extra = metadata.get("extra", {})
+    if (extra.get("task"), extra.get("model")) != (experiment.task, experiment.model_name):
+        raise checkpoint.CheckpointError(
+            f"init_from: {path!r} belongs to {extra.get('task')}/{extra.get('model')}, "
+            f"not {experiment.task}/{experiment.model_name}")
+    checkpoint.load(path, experiment.model)
+    return int(extra.get("step", 0))
 
 
 # -- metrics.csv ------------------------------------------------------------------------------
