@@ -1,4 +1,4 @@
-"""Repeat copy's training-only option ``length_one_fraction`` (docs/sections/ntm_repeat_copy.md)."""
+"""Repeat copy's training-only option ``length_one_fraction`` (docs/sections/ntm.md, repeat copy)."""
 import numpy as np
 import pytest
 

@@ -67,7 +67,7 @@ class PrioritySortLSTM(LSTMExperiment):
     1 × 256 (the best of three baselines run to the NTM's 480,000 sequences: 95.05 bits per
     sequence on 1,000 test sequences, against 107.26 for 1 × 128 at batch 16 and 110.69 at
     batch 32), Adam 1e-3, norm clipping at 10, batch 16, 30,000 steps = 480,000 sequences
-    (docs/sections/ntm_priority_sort.md)."""
+    (docs/sections/ntm.md, priority sort)."""
 
     task = "priority-sort"
     defaults = {"hidden_size": 256, "steps": 30000, "eval_every": 1000, "log_every": 1000}
