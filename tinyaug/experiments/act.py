@@ -136,14 +136,18 @@ class ACTExperiment(Experiment):
                                                    reduction="none")
         return sum_(per_bit * mask_t[:, :, None])
 
-    def _metrics(self, logits: np.ndarray, targets: np.ndarray, mask: np.ndarray,
-                 ponder_cost: np.ndarray, ponder_steps: np.ndarray, step_mask: np.ndarray):
+    def _wrong_steps(self, logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """(time, batch) bool: some output of that step is wrong (an argmax digit, or a bit on
+        the wrong side of 0.5)."""
         if self._digits():
             time, batch, digits = targets.shape
             predicted = logits.reshape(time, batch, digits, -1).argmax(axis=-1)
-            wrong_step = (predicted != targets).any(axis=2)
-        else:
-            wrong_step = ((logits > 0) != (targets > 0.5)).any(axis=2)
+            return (predicted != targets).any(axis=2)
+        return ((logits > 0) != (targets > 0.5)).any(axis=2)
+
+    def _metrics(self, logits: np.ndarray, targets: np.ndarray, mask: np.ndarray,
+                 ponder_cost: np.ndarray, ponder_steps: np.ndarray, step_mask: np.ndarray):
+        wrong_step = self._wrong_steps(logits, targets)
         wrong_sequence = (wrong_step & (mask > 0)).any(axis=0)
         real = step_mask.sum()
         return {"error": float(wrong_sequence.mean()),
@@ -407,12 +411,8 @@ def halting_histogram(experiment: ACTExperiment, examples: int = 10000,
     task = experiment.task_generator
     batch = task.batch(examples, np.random.default_rng(seed))
     logits, _, ponder_steps, step_mask = experiment.predict(batch)
-    targets, mask = batch[1], batch[2]
-    if experiment._digits():
-        time, count, digits = targets.shape
-        wrong = (logits.reshape(time, count, digits, -1).argmax(axis=-1) != targets).any(axis=2)
-    else:
-        wrong = ((logits > 0) != (targets > 0.5)).any(axis=2)
+    mask = batch[2]
+    wrong = experiment._wrong_steps(logits, batch[1])
     real = step_mask > 0
     scored = real & (mask > 0)
     rows = []

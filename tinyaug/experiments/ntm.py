@@ -217,7 +217,7 @@ class CopyNTM(NTMExperiment):
     Graves' centred RMSProp lr 1e-4, gradients clipped to ±10, batch 1, learned initial
     memory; Adam 1e-3 at batch 16 had not left the LSTM-only plateau after 5,000 steps.
     Added after the first converged runs: 5% of training sequences start with an all-zero
-    vector (the failure case), the learning rate drops ×0.1 once the 500-step mean training
+    vector (the failure case), the learning rate dropped ×0.1 once the 500-step mean training
     cost is under 0.05 bits (it did not happen within 20,000 steps: decaying at 4, 1 or 0.3
     bits ended at 0.73, 0.42 and 0.24 bits on the test instead of 0.11 at step 14,000), and
     the final model is the best of the evaluations (every 500 steps)
