@@ -62,3 +62,13 @@ def test_halting_histogram_figure_writes_a_png(tmp_path):
                                                     str(tmp_path / "halting.png"), examples=200)
     with open(path, "rb") as file:
         assert file.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_runs_figure_with_a_target_line_writes_a_png(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_text("step,eval_error\n0,0.5\n100,\n200,0.01\n")
+    path = act_experiments.compare_runs_figure({"a run": str(run)}, str(tmp_path / "runs.png"),
+                                               "title", target=0.02)
+    with open(path, "rb") as file:
+        assert file.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -303,8 +303,10 @@ def tau_sweep_figure(run_dirs: dict[float, str], path: str, title: str = "",
     return path
 
 
-def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "") -> str:
-    """Evaluation error against training step for several runs (``label -> run folder``)."""
+def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "",
+                        target: float | None = None) -> str:
+    """Evaluation error against training step for several runs (``label -> run folder``);
+    ``target`` draws a dashed line at that error (e.g. 0.02 for 98 % accuracy)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -315,6 +317,8 @@ def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "") ->
         keep = np.isfinite(columns["eval_error"])
         axes.plot(columns["step"][keep], columns["eval_error"][keep], "o-", markersize=2,
                   linewidth=1, label=label)
+    if target is not None:
+        axes.axhline(target, color="black", linestyle="--", linewidth=0.8)
     axes.set_xlabel("step (batches)")
     axes.set_ylabel("error on fresh examples")
     axes.grid(True, alpha=0.3)
