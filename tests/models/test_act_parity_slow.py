@@ -1,6 +1,6 @@
 """Opt-in (``pytest -m slow``): ACT learns 64-entry parity (issue 6; docs/sections/act.md,
 "Parity 64, issue 6 (this round)"). Seed 3 of the M = 3 recipe, stopped at 100,000 steps
-(about 4 minutes on one core), where its evaluations had stayed under 2 % since 68,000."""
+(2 min 41 s here on one core), where its evaluations had stayed under 2 % since 68,000."""
 import json
 
 import pytest
@@ -11,7 +11,7 @@ from tinyaug.cli import main
 @pytest.mark.slow
 def test_act_rnn_reaches_98_percent_on_parity_64(tmp_path, capsys, backend):
     if backend != "numpy":
-        pytest.skip("one backend is enough for a 4-minute training")
+        pytest.skip("one backend is enough for a 3-minute training")
     run_dir = str(tmp_path / "parity64")
     assert main(["train", "--task", "parity", "--model", "act-rnn", "--placement", "prefix",
                  "--lr", "0.003", "--tau", "0.003", "--max-ponder", "3", "--steps", "100000",
