@@ -152,3 +152,18 @@ def test_unknown_settings_and_experiments_are_clear_errors():
     with pytest.raises(checkpoint.CheckpointError, match="does not exist"):
         experiment, _ = loop.build_experiment("copy", "test-tiny-lstm")
         loop.load_checkpoint("/nonexistent-run", experiment)
+
+
+def test_a_script_that_imports_only_the_loop_finds_the_experiments():
+    # A fresh interpreter: nothing has imported tinyaug.experiments yet, so the registry is
+    # empty until the loop discovers the experiment modules itself (restore_run in a script).
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("from tinyaug.training import loop, experiment\n"
+            "assert not experiment.EXPERIMENTS\n"
+            "print(loop.default_config('parity', 'act-rnn')['max_ponder'])\n")
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "100"

@@ -48,6 +48,11 @@ def default_config(task: str, model: str) -> dict[str, Any]:
 
 def _experiment_class(task: str, model: str) -> type[Experiment]:
     if (task, model) not in EXPERIMENTS:
+        # The registry fills as experiment modules are imported; a script that only imported
+        # this loop (to restore a run, say) has not imported them yet.
+        from ..experiments import discover
+        discover()
+    if (task, model) not in EXPERIMENTS:
         known = ", ".join(f"{t}/{m}" for t, m in sorted(EXPERIMENTS)) or "none"
         raise KeyError(f"no experiment registered for task {task!r} with model {model!r}; "
                        f"registered: {known}")
