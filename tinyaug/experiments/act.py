@@ -293,6 +293,8 @@ def tau_sweep_figure(run_dirs: dict[float, str], path: str, title: str = "",
     right.set_ylabel("mean ponder ρ = N + R")
     for axes in (left, right):
         axes.set_xscale("log")
+        axes.minorticks_off()          # a narrow τ range otherwise gets overlapping minor labels
+        axes.set_xticks(taus, [f"{tau:g}" for tau in taus])
         axes.set_xlabel("time penalty τ")
         axes.grid(True, alpha=0.3)
     if title:
