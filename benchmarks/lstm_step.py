@@ -59,7 +59,7 @@ def make_problem(seed: int = 0):
 
 def tinyaug_step(mode: str, weights, inputs, targets):
     import tinyaug as ta
-    from tinyaug.models import LSTM, LSTMCell
+    from tinyaug.nn import LSTM, LSTMCell
 
     ta.set_backend("numpy")
     fused = mode != "composite"

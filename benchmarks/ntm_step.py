@@ -25,7 +25,7 @@ import tinyaug as ta  # noqa: E402
 from tinyaug.autograd.ops import sum as ta_sum  # noqa: E402
 from tinyaug.models.ntm import NTM  # noqa: E402
 from tinyaug.tasks import make_task  # noqa: E402
-from tinyaug.training.sequence import masked_bce_per_sequence  # noqa: E402
+from tinyaug.experiments.sequence import masked_bce_per_sequence  # noqa: E402
 
 BATCH, LENGTH, CONTROLLER, ROWS, WIDTH, LEARNING_RATE, CLIP = 16, 20, 100, 128, 20, 1e-3, 10.0
 

@@ -22,9 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from tinyaug.experiments import discover  # noqa: E402
 from tinyaug.experiments.ntm import evaluate_copy_lengths  # noqa: E402
-from tinyaug.models.ntm import figures  # noqa: E402
+from tinyaug.plots import ntm as figures  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
-from tinyaug.training.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
+from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 from tinyaug.experiments import discover  # noqa: E402
-from tinyaug.training.figures import read_metrics  # noqa: E402
+from tinyaug.training.metrics import read_metrics  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
-from tinyaug.training.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
+from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
 
 
 def score(experiment, sequences: int, seed: int, batch_size: int = 100) -> dict[str, float]:

@@ -38,7 +38,7 @@ SIZES = ACTSizes()
 def _tinyaug_model(sizes: ACTSizes, dtype, seed: int = 0):
     import tinyaug as ta
     from tinyaug.models.act import ACT
-    from tinyaug.models.rnn import RNNCell
+    from tinyaug.nn.rnn import RNNCell
 
     rng = np.random.default_rng(seed)
     cell = RNNCell(sizes.bits + 1, sizes.hidden, rng=rng, dtype=dtype)

@@ -64,7 +64,7 @@ def matmul_flops(s: LSTMSizes) -> float:
 def tinyaug_builder(fused: bool):
     def build(problem: dict, context: Context):
         import tinyaug as ta
-        from tinyaug.models import LSTM
+        from tinyaug.nn import LSTM
 
         ta.set_backend(context.backend)
         s, w = problem["sizes"], problem["weights"]

@@ -92,7 +92,7 @@ def matmul_flops(sizes: Seq2SeqSizes, source_steps: int = 26, target_steps: int 
 def tinyaug_builder(fused: bool):
     def build(problem: dict, context: Context):
         import tinyaug as ta
-        from tinyaug.models.lstm import LSTM, LSTMCell
+        from tinyaug.nn.lstm import LSTM, LSTMCell
 
         ta.set_backend(context.backend)
         s = problem["sizes"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tinyaug.models import LSTMCell, RNNCell
+from tinyaug.nn import LSTMCell, RNNCell
 from tinyaug.models.act import ACT, FixedRepeat
 from tinyaug.nn import Linear
 

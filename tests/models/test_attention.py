@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tinyaug.models.attention import (AdditiveAttention, ConcatAttention, DotAttention,
+from tinyaug.nn.attention import (AdditiveAttention, ConcatAttention, DotAttention,
                                       GeneralAttention, make_attention, masked_softmax)
 
 BATCH, SOURCE, QUERY, KEY, VALUE, HIDDEN = 2, 4, 3, 3, 2, 5

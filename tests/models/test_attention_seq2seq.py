@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tinyaug.models.conv import Conv2d, conv2d
+from tinyaug.nn.conv import Conv2d, conv2d
 from tinyaug.models.seq2seq import EOS, PAD, captioner, seq2seq
 from tinyaug.tasks.tokens import exact_match, pad_time_major
 

@@ -115,7 +115,7 @@ def test_keep_best_restores_the_best_validated_parameters_at_the_last_step():
 def _score_like_the_acceptance_test(experiment) -> tuple[float, float, dict]:
     """Bits and wrong bits per sequence on 1,000 fresh copy sequences (seed 2024), then wrong
     bits per sequence at lengths 40 and 120 (100 sequences each)."""
-    from tinyaug.training.sequence import bits_per_sequence, wrong_bits_per_sequence
+    from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence
     rng = np.random.default_rng(2024)
     bits, wrong = [], []
     for _ in range(10):

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinyaug as ta
-from tinyaug.models import (GRUCell, LSTM, LSTMCell, RNNCell, fused_lstm_cell,
+from tinyaug.nn import (GRUCell, LSTM, LSTMCell, RNNCell, fused_lstm_cell,
                             fused_lstm_sequence, lstm_cell_composite, lstm_sequence_composite)
 from tinyaug.nn import init
 

@@ -3,7 +3,7 @@ sources). The attention layers, Conv2d and the seq2seq models are composites of 
 and are gradchecked in tests/models/test_attention*.py."""
 import numpy as np
 
-from tinyaug.models.attention import MaskedSoftmax, masked_softmax
+from tinyaug.nn.attention import MaskedSoftmax, masked_softmax
 
 from . import OpCase
 

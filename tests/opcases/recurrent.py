@@ -3,8 +3,8 @@ composite twins (built from engine ops)."""
 from tinyaug.autograd.ops.elementwise import Sigmoid, Tanh
 from tinyaug.autograd.ops.linalg import Matmul
 from tinyaug.autograd.ops.shape import Split, Stack
-from tinyaug.models.lstm import lstm_cell_composite, lstm_sequence_composite
-from tinyaug.models.lstm_fused import (FusedLSTMCell, FusedLSTMSequence, fused_lstm_cell,
+from tinyaug.nn.lstm import lstm_cell_composite, lstm_sequence_composite
+from tinyaug.nn.lstm_fused import (FusedLSTMCell, FusedLSTMSequence, fused_lstm_cell,
                                        fused_lstm_sequence)
 
 from . import OpCase

@@ -8,7 +8,7 @@ import tinyaug as ta
 from tinyaug.nn import Linear, Module
 from tinyaug.tasks import make_task
 from tinyaug.training.experiment import EXPERIMENTS, register
-from tinyaug.training.sequence import (SequenceExperiment, bits_per_sequence,
+from tinyaug.experiments.sequence import (SequenceExperiment, bits_per_sequence,
                                        masked_bce_per_sequence, wrong_bits_per_sequence)
 
 

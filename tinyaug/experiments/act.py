@@ -23,8 +23,8 @@ from .. import optim
 from ..autograd import no_grad, ops, tensor, to_numpy
 from ..autograd.ops import binary_cross_entropy_with_logits, cross_entropy, sum as sum_
 from ..models.act import ACT, FixedRepeat
-from ..models.lstm import LSTMCell
-from ..models.rnn import RNNCell
+from ..nn.lstm import LSTMCell
+from ..nn.rnn import RNNCell
 from ..nn import Linear, Module, init
 from ..tasks import make_task
 from ..tasks.addition import Addition
@@ -196,7 +196,7 @@ class ACTExperiment(Experiment):
         return self._metrics(logits, batch[1], batch[2], cost, steps, step_mask)
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..training import figures
+        from ..plots import curves as figures
         paths = []
         curve = figures.learning_curve(run_dir, "error", title=f"{self.task} / {self.model_name}")
         if curve:
@@ -262,7 +262,7 @@ def _final_eval(run_dir: str, last: int = 3, at_step: int | None = None) -> dict
     """The mean of the last ``last`` evaluation rows of a run's metrics.csv, counting only the
     rows at or before ``at_step`` when given (so that runs of different lengths can be compared
     at the same step; a run without a learning-rate schedule reads there as if it had stopped)."""
-    from ..training.figures import read_metrics
+    from ..training.metrics import read_metrics
     columns = read_metrics(run_dir)
     steps = columns.get("step", np.array([]))
     result = {}
@@ -312,7 +312,7 @@ def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "",
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from ..training.figures import read_metrics
+    from ..training.metrics import read_metrics
     figure, axes = plt.subplots(figsize=(6, 3.4), dpi=100)
     for label, run_dir in run_dirs.items():
         columns = read_metrics(run_dir)

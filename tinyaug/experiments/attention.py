@@ -144,7 +144,7 @@ class Seq2SeqExperiment(Experiment):
         return self.batch_metrics(self.task_generator.batch(int(self.config["eval_batch_size"]), rng))
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..training import figures
+        from ..plots import curves as figures
         curve = figures.learning_curve(run_dir, self.headline_metric, title=f"{self.task} / {self.model_name}")
         return [curve] if curve else []
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.lstm import LSTM
+from ..nn.lstm import LSTM
 from ..nn import Linear, Module
 from ..training.experiment import register
-from ..training.sequence import SequenceExperiment
+from .sequence import SequenceExperiment
 
 
 class LSTMSequenceModel(Module):

@@ -55,7 +55,7 @@ import numpy as np
 from .. import backends
 from ..models.ntm import NTM
 from ..training.experiment import register
-from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
+from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 
 NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20",
                 "read_heads": 1, "write_heads": 1, "shift_width": 3, "memory_init": "constant",
@@ -204,7 +204,7 @@ class NTMExperiment(SequenceExperiment):
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = super().plot(run_dir, rng)
-        from ..models.ntm import figures as ntm_figures
+        from ..plots import ntm as ntm_figures
         if self.task == "copy":
             paths.append(ntm_figures.generalisation_figure(self, os.path.join(run_dir, "generalisation.png"), rng))
         paths.append(ntm_figures.memory_use_figure(self, os.path.join(run_dir, "memory_use.png"), rng))

@@ -146,7 +146,7 @@ class ArithmeticNeuralProgrammer(_ProgrammerExperiment):
         return {"accuracy": float(np.mean(exact)), "float_accuracy": float(np.mean(close))}
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..models.programmer import figures
+        from ..plots import programmer as figures
         return [figures.arithmetic_heatmap(self, self.test_questions[:4],
                                            os.path.join(run_dir, "programmer_arithmetic_steps.png"))]
 
@@ -237,7 +237,7 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
         return {name: float(flags[names == name].mean()) for name in dict.fromkeys(names)}
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..models.programmer import figures
+        from ..plots import programmer as figures
         picks = [next(q for q in self.test_questions if q.template == name)
                  for name in ("count_and", "sum_when_greater", "lookup_and")
                  if any(q.template == name for q in self.test_questions)]

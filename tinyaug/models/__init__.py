@@ -1,9 +1,7 @@
-"""Models. Recurrent cells follow one protocol (CONTRIBUTING.md): ``cell.initial_state(batch)``,
-``cell(x, state) -> (output, new_state)``, ``cell.input_size``, ``cell.output_size``."""
-from .lstm import LSTM, LSTMCell, lstm_cell_composite, lstm_sequence_composite
-from .lstm_fused import FusedLSTMCell, FusedLSTMSequence, fused_lstm_cell, fused_lstm_sequence
-from .rnn import GRUCell, RNNCell
+"""Whole models from the papers, one module or folder each: ``ntm/`` (Neural Turing Machine),
+``programmer/`` (Neural Programmer), ``act`` (Adaptive Computation Time), ``seq2seq``
+(encoder–decoders with attention, the captioner). The reusable layers they are built from
+(recurrent cells, LSTM, attention scores, convolutions) live in ``tinyaug.nn``.
 
-__all__ = ["FusedLSTMCell", "FusedLSTMSequence", "GRUCell", "LSTM", "LSTMCell", "RNNCell",
-           "fused_lstm_cell", "fused_lstm_sequence", "lstm_cell_composite",
-           "lstm_sequence_composite"]
+Models compute; they never draw. A model that has something to show returns a trace (a dict
+of host arrays over time) that ``tinyaug.plots`` draws."""

@@ -37,9 +37,9 @@ from ..errors import ShapeError
 from ..nn import init
 from ..nn.layers import Embedding, Linear
 from ..nn.module import Module
-from .attention import AdditiveAttention, make_attention
-from .conv import Conv2d
-from .lstm import LSTM, LSTMCell
+from ..nn.attention import AdditiveAttention, make_attention
+from ..nn.conv import Conv2d
+from ..nn.lstm import LSTM, LSTMCell
 
 PAD, BOS, EOS = 0, 1, 2
 

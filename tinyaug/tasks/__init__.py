@@ -3,7 +3,7 @@
 ``TASKS[name]`` is the registry; ``make_task(name, **params)`` builds one.
 """
 from .base import TASKS, Task, make_task, register_task
-from .ntm_tasks import (AssociativeRecall, Copy, DynamicNGrams, PrioritySort, RepeatCopy,
+from .bit_sequences import (AssociativeRecall, Copy, DynamicNGrams, PrioritySort, RepeatCopy,
                         ngram_optimal_probabilities)
 
 __all__ = ["TASKS", "Task", "make_task", "register_task", "AssociativeRecall", "Copy",

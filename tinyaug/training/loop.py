@@ -33,12 +33,13 @@ import numpy as np
 from .. import checkpoint
 from ..nn import init
 from .experiment import EXPERIMENTS, Experiment
+from .metrics import METRICS_FILE
 
 #: Loop settings, stored in config.json next to the experiment's own configuration.
 LOOP_DEFAULTS: dict[str, Any] = {"steps": 1000, "seed": 0, "eval_every": 500,
                                  "checkpoint_every": 500, "log_every": 50}
 
-CONFIG_FILE, METRICS_FILE, CHECKPOINT_FILE = "config.json", "metrics.csv", "checkpoint.npz"
+CONFIG_FILE, CHECKPOINT_FILE = "config.json", "checkpoint.npz"
 
 
 def default_config(task: str, model: str) -> dict[str, Any]:

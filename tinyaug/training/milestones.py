@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figures import read_metrics
+from .metrics import read_metrics
 
 
 def steps_to_reach(run_dir: str, threshold: float, metric: str = "eval_error") -> dict[str, int | None]:

@@ -25,7 +25,7 @@ from ...errors import ShapeError
 from ...nn import Linear, init
 from ...nn.layers import make_parameter
 from ...nn.module import Module
-from ..lstm import LSTMCell
+from ...nn.lstm import LSTMCell
 from .addressing import address, address_composite
 from .heads import NTMHeads
 from .memory import read, write, write_composite

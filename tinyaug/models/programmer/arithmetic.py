@@ -30,7 +30,7 @@ from ...autograd import ops
 from ...autograd.tensor import Tensor
 from ...nn import Linear, Module
 from ...nn.layers import make_parameter
-from ..rnn import RNNCell
+from ...nn.rnn import RNNCell
 from .controller import QuestionEncoder, attend, gather_positions, masked_softmax, one_hot_argmax
 
 ARITHMETIC_OPERATIONS = ("add", "subtract", "multiply", "divide", "copy")

@@ -17,7 +17,7 @@ import numpy as np
 from ...autograd import ops
 from ...autograd.tensor import Tensor
 from ...nn import Embedding, Module
-from ..rnn import RNNCell
+from ...nn.rnn import RNNCell
 
 NEGATIVE = -1e4  # added to the logits of padded positions; exp underflows to exactly 0
 

@@ -8,9 +8,9 @@ import numpy as np
 from ..autograd import ops
 from ..autograd.tensor import Tensor, as_tensor
 from ..errors import DTypeError, ShapeError
-from ..nn import init
-from ..nn.layers import make_parameter
-from ..nn.module import Module
+from . import init
+from .layers import make_parameter
+from .module import Module
 
 
 def _as_weight_dtype(name: str, what: str, value, weight: Tensor) -> Tensor:

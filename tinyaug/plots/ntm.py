@@ -27,7 +27,7 @@ def generalisation_figure(experiment, path: str, rng: np.random.Generator,
                           lengths=GENERALISATION_LENGTHS) -> str:
     """Targets (top row) and outputs (bottom row) of one copy sequence per length; each panel
     is titled with its wrong bits. Returns ``path``."""
-    from ...training.sequence import wrong_bits_per_sequence
+    from ..experiments.sequence import wrong_bits_per_sequence
     plt = _pyplot()
     widths = [max(length, 8) for length in lengths]
     figure, axes = plt.subplots(2, len(lengths), figsize=(12, 3.2), dpi=100,
@@ -105,7 +105,7 @@ def compare_learning_curves(runs: dict[str, str], path: str, metric: str = "eval
     import json
     import os
 
-    from ...training.figures import read_metrics
+    from ..training.metrics import read_metrics
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(6, 3.6), dpi=100)
     for label, run_dir in runs.items():

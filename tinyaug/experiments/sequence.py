@@ -45,7 +45,7 @@ from .. import optim
 from ..autograd import no_grad, tensor, to_numpy
 from ..autograd.ops import binary_cross_entropy_with_logits, sum as sum_
 from ..tasks import TASKS, make_task
-from .experiment import Experiment
+from ..training.experiment import Experiment
 
 LN2 = math.log(2.0)
 
@@ -182,7 +182,7 @@ class SequenceExperiment(Experiment):
         return metrics
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from . import figures
+        from ..plots import curves as figures, sequences
         paths = []
         curve = figures.learning_curve(run_dir, self.headline_metric,
                                        title=f"{self.task} / {self.model_name}")
@@ -190,7 +190,7 @@ class SequenceExperiment(Experiment):
             paths.append(curve)
         batch = self.task_generator.batch(1, rng)
         logits = self.predict(batch)
-        paths.append(figures.sequence_figure(
+        paths.append(sequences.sequence_figure(
             f"{run_dir}/sample.png", batch[0][:, 0], batch[1][:, 0], 1 / (1 + np.exp(-logits[:, 0])),
             batch[2][:, 0], title=f"{self.task} / {self.model_name}: "
             f"{bits_per_sequence(logits, batch[1], batch[2]):.2f} bits"))

@@ -5,8 +5,8 @@ import textwrap
 
 import numpy as np
 
-from ...autograd import no_grad
-from .operations import OPERATIONS
+from ..autograd import no_grad
+from ..models.programmer.operations import OPERATIONS
 
 
 def table_heatmap(experiment, questions, path: str) -> str:
@@ -16,8 +16,8 @@ def table_heatmap(experiment, questions, path: str) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...tasks import tables as task
-    from . import tables as model
+    from ..tasks import tables as task
+    from ..models.programmer import tables as model
     batch = task.encode(questions)
     with no_grad():
         soft = experiment.model(batch)
@@ -48,8 +48,8 @@ def arithmetic_heatmap(experiment, questions, path: str) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...tasks import arithmetic as task
-    from . import arithmetic as model
+    from ..tasks import arithmetic as task
+    from ..models.programmer import arithmetic as model
     batch = task.encode(questions)
     slots = batch.numbers.shape[1]
     with no_grad():

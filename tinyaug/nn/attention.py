@@ -34,9 +34,9 @@ from ..autograd import ops
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
 from ..errors import ShapeError
-from ..nn import init
-from ..nn.layers import make_parameter
-from ..nn.module import Module
+from . import init
+from .layers import make_parameter
+from .module import Module
 
 
 class MaskedSoftmax(Function):

@@ -16,9 +16,9 @@ import numpy as np
 from ..autograd import ops
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from ..nn import init
-from ..nn.layers import make_parameter
-from ..nn.module import Module
+from . import init
+from .layers import make_parameter
+from .module import Module
 
 
 def im2col(images: Tensor, kernel_size: int, stride: int = 1, padding: int = 0) -> Tensor:

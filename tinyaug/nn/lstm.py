@@ -22,9 +22,9 @@ import numpy as np
 from ..autograd import ops
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from ..nn import init
-from ..nn.layers import make_parameter
-from ..nn.module import Module
+from . import init
+from .layers import make_parameter
+from .module import Module
 from .lstm_fused import fused_lstm_cell, fused_lstm_sequence
 from .rnn import _as_weight_dtype
 
