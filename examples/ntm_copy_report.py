@@ -22,8 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from tinyaug.experiments import discover  # noqa: E402
 from tinyaug.experiments.ntm import evaluate_copy_lengths  # noqa: E402
-from tinyaug.plots import ntm as figures  # noqa: E402
+from tinyaug.plots import curves  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
+from tinyaug.training.metrics import read_metrics  # noqa: E402
 from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
 
 
@@ -59,8 +60,8 @@ def main() -> None:
     for length, (b, w) in evaluate_copy_lengths(experiment, [10, 20, 30, 40, 50, 80, 120], 100, rng).items():
         print(f"length {length:4d}: {b:9.3f} bits/sequence, {w:8.3f} wrong bits/sequence ({8 * length} bits)")
     os.makedirs(args.figures, exist_ok=True)
-    print(figures.generalisation_figure(experiment, os.path.join(args.figures, "ntm_generalisation.png"), rng))
-    print(figures.memory_use_figure(experiment, os.path.join(args.figures, "ntm_memory_use.png"), rng))
+    print(experiment.generalisation_figure(os.path.join(args.figures, "ntm_generalisation.png"), rng))
+    print(experiment.memory_use_figure(os.path.join(args.figures, "ntm_memory_use.png"), rng))
     if args.compare:
         runs = {}
         for run_dir in [args.run_dir] + args.compare:
@@ -70,9 +71,12 @@ def main() -> None:
                 label += f" ({other['controller']} controller)"
             else:
                 label += f" baseline ({other.get('num_layers', 1)}×{other.get('hidden_size', '?')})"
-            runs[label] = run_dir
-        print(figures.compare_learning_curves(runs, os.path.join(args.figures, "ntm_learning_curves.png"),
-                                              title="copy: evaluation cost during training"))
+            columns = read_metrics(run_dir)
+            runs[label] = (columns["step"] * int(other.get("batch_size", 1)) / 1000,
+                           columns["eval_bits_per_sequence"])
+        print(curves.compare_curves(runs, os.path.join(args.figures, "ntm_learning_curves.png"),
+                                    "sequences seen (thousands)", "bits per sequence",
+                                    title="copy: evaluation cost during training", log_y=True))
 
 
 if __name__ == "__main__":

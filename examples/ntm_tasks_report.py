@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 from tinyaug.experiments import discover  # noqa: E402
+from tinyaug.plots import ntm as ntm_plots  # noqa: E402
 from tinyaug.training.metrics import read_metrics  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
 from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
@@ -95,55 +96,24 @@ def sequences_seen(run_dir: str, config: dict) -> tuple[np.ndarray, np.ndarray]:
 def figure(path: str, runs: list[tuple[str, object, dict]], seed: int, legend_loc: str = "best") -> None:
     """Left: evaluation bits/sequence against sequences seen for every run. Right: one fresh
     test sequence of the first run, targets above outputs (outputs greyed outside the mask)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     first_dir, experiment, config = runs[0]
     inputs, targets, mask = experiment.task_generator.batch(1, np.random.default_rng([seed, 1]))
     logits = experiment.predict((inputs, targets, mask))
     outputs = np.where(mask[:, :, None] > 0, 1 / (1 + np.exp(-logits)), np.nan)[:, 0]
-    answer = np.flatnonzero(mask[:, 0] > 0)
-    window = slice(0, answer.max() + 1)
-
-    fig = plt.figure(figsize=(10, 3.4), dpi=80)
-    grid = fig.add_gridspec(3, 2, width_ratios=[1, 1.4])
-    curve = fig.add_subplot(grid[:, 0])
+    window = slice(0, np.flatnonzero(mask[:, 0] > 0).max() + 1)
+    curves = {}
     for run_dir, run_experiment, run_config in runs:
-        seen, bits = sequences_seen(run_dir, run_config)
         label = f"{run_config['task']}/{run_config['model']}"
         if run_config.get("model") == "ntm":
             label += f" ({run_config['controller']} controller)"
         elif run_config.get("model") == "lstm":  # tells several LSTM baselines apart
             label += (f" ({run_config['num_layers']}×{run_config['hidden_size']}, "
                       f"batch {run_config['batch_size']})")
-        curve.plot(seen, bits, "o-", markersize=2, linewidth=1, label=label)
-    every = np.concatenate([sequences_seen(d, c)[1] for d, _, c in runs])
-    if every.size and every.min() > 0 and every.max() / every.min() > 10:
-        curve.set_yscale("log")  # a curve that falls by orders of magnitude
-    curve.set_xlabel("sequences seen")
-    curve.set_ylabel("bits per sequence (evaluation)")
-    curve.grid(True, which="both", alpha=0.3)
-    curve.legend(fontsize=8, loc=legend_loc)
-    for row, (data, label) in enumerate(((inputs[window, 0], "inputs"), (targets[window, 0], "targets"),
-                                         (outputs[window], "outputs"))):
-        axes = fig.add_subplot(grid[row, 1])
-        axes.imshow(np.asarray(data, dtype=float).T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                    interpolation="nearest")
-        axes.set_ylabel(label, fontsize=8)
-        axes.set_yticks([])
-        if row < 2:
-            axes.set_xticks([])
-        else:
-            axes.set_xlabel("time step")
-        if row == 0:
-            sample_bits = bits_per_sequence(logits, targets, mask)
-            sample_wrong = wrong_bits_per_sequence(logits, targets, mask)
-            axes.set_title(f"a test sequence: {sample_bits:.3f} bits, {sample_wrong:.0f} wrong bits",
-                           fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+        curves[label] = sequences_seen(run_dir, run_config)
+    title = (f"a test sequence: {bits_per_sequence(logits, targets, mask):.3f} bits, "
+             f"{wrong_bits_per_sequence(logits, targets, mask):.0f} wrong bits")
+    ntm_plots.curves_and_sample_figure(path, curves, (inputs[window, 0], targets[window, 0],
+                                                      outputs[window]), title, legend_loc)
 
 
 def main() -> None:

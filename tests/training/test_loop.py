@@ -154,16 +154,23 @@ def test_unknown_settings_and_experiments_are_clear_errors():
         loop.load_checkpoint("/nonexistent-run", experiment)
 
 
-def test_a_script_that_imports_only_the_loop_finds_the_experiments():
-    # A fresh interpreter: nothing has imported tinyaug.experiments yet, so the registry is
-    # empty until the loop discovers the experiment modules itself (restore_run in a script).
+def test_the_loop_never_imports_experiments_and_importing_them_fills_the_registry():
+    # A fresh interpreter: the loop sits below the experiments and does not import them
+    # (layers one way down); its error says what to import, and importing the experiments
+    # package registers every experiment module.
     import subprocess
     import sys
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     code = ("from tinyaug.training import loop, experiment\n"
-            "assert not experiment.EXPERIMENTS\n"
+            "try:\n"
+            "    loop.default_config('parity', 'act-rnn')\n"
+            "except KeyError as error:\n"
+            "    print(error.args[0])\n"
+            "import tinyaug.experiments\n"
             "print(loop.default_config('parity', 'act-rnn')['max_ponder'])\n")
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "100"
+    first, second = result.stdout.strip().splitlines()
+    assert "registered: none (import tinyaug.experiments to register them)" in first
+    assert second == "100"

@@ -1,8 +1,10 @@
 """Experiment modules, one per model family (lstm.py, ntm.py, attention.py, ...).
 
-``discover()`` imports every module of this package so that their ``@register`` decorators
-fill ``tinyaug.training.EXPERIMENTS``. A module that fails to import does not hide the others:
-its error is returned (and warned about) instead of raised.
+Importing this package imports every module in it (``discover()``), so that their
+``@register`` decorators fill ``tinyaug.training.EXPERIMENTS``: ``import tinyaug.experiments``
+is all a script needs before ``tinyaug.training.loop.restore_run``. A module that fails to
+import does not hide the others: its error is returned by ``discover()`` (and warned about)
+instead of raised. Modules whose names start with ``_`` are skipped.
 """
 from __future__ import annotations
 
@@ -30,3 +32,6 @@ def discover() -> dict[str, str]:
                               f"{_failures[info.name]}", RuntimeWarning, stacklevel=2)
         _discovered = True
     return dict(_failures)
+
+
+discover()

@@ -30,7 +30,9 @@ from ..tasks import make_task
 from ..tasks.addition import Addition
 from ..tasks.logic import Logic
 from ..tasks.parity import Parity
+from ..plots import act as act_plots, curves
 from ..training.experiment import Experiment, register
+from ..training.metrics import read_metrics
 
 
 class ACTNetwork(Module):
@@ -196,37 +198,19 @@ class ACTExperiment(Experiment):
         return self._metrics(logits, batch[1], batch[2], cost, steps, step_mask)
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots import curves as figures
         paths = []
-        curve = figures.learning_curve(run_dir, "error", title=f"{self.task} / {self.model_name}")
+        curve = curves.learning_curve(read_metrics(run_dir), "error",
+                                      os.path.join(run_dir, "learning_curve.png"),
+                                      title=f"{self.task} / {self.model_name}")
         if curve:
             paths.append(curve)
         if self.use_act and not isinstance(self.task_generator, Parity):
             batch = self.task_generator.batch(1, rng, length=self.task_generator.defaults.get(
                 "max_length", self.task_generator.defaults.get("max_numbers")))
             _, _, steps, _ = self.predict(batch)
-            paths.append(ponder_sequence_figure(os.path.join(run_dir, "ponder_sequence.png"),
-                                                steps[:, 0], f"{self.task} / {self.model_name}"))
+            paths.append(act_plots.ponder_sequence_figure(os.path.join(run_dir, "ponder_sequence.png"),
+                                                          steps[:, 0], f"{self.task} / {self.model_name}"))
         return paths
-
-
-def ponder_sequence_figure(path: str, steps: np.ndarray, title: str, labels=None,
-                           xlabel: str = "input step t") -> str:
-    """Bar chart of N(t) over the input steps of one sequence."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(figsize=(5, 2.6), dpi=100)
-    axes.bar(np.arange(1, len(steps) + 1), steps, color="tab:blue")
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel("ponder steps N(t)")
-    if labels is not None:
-        axes.set_xticks(np.arange(1, len(steps) + 1), labels, fontsize=7)
-    axes.set_title(title)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
 
 
 def _experiment(task_cls, cell_kind: str, use_act: bool, repeats_default: int,
@@ -262,7 +246,6 @@ def _final_eval(run_dir: str, last: int = 3, at_step: int | None = None) -> dict
     """The mean of the last ``last`` evaluation rows of a run's metrics.csv, counting only the
     rows at or before ``at_step`` when given (so that runs of different lengths can be compared
     at the same step; a run without a learning-rate schedule reads there as if it had stopped)."""
-    from ..training.metrics import read_metrics
     columns = read_metrics(run_dir)
     steps = columns.get("step", np.array([]))
     result = {}
@@ -281,56 +264,20 @@ def tau_sweep_figure(run_dirs: dict[float, str], path: str, title: str = "",
     """Error rate and mean ponder time against τ (Graves 2016, Figs. 4 and 8) from one run
     per τ: ``run_dirs`` maps τ to a run folder; each point is the mean of its last three
     evaluations (up to ``at_step`` when given)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     taus = sorted(run_dirs)
     finals = [_final_eval(run_dirs[tau], at_step=at_step) for tau in taus]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3), dpi=100)
-    left.plot(taus, [f["eval_error"] for f in finals], "o-")
-    left.set_ylabel("error rate")
-    right.plot(taus, [f["eval_mean_ponder"] for f in finals], "o-", color="tab:orange")
-    right.set_ylabel("mean ponder ρ = N + R")
-    for axes in (left, right):
-        axes.set_xscale("log")
-        axes.minorticks_off()          # a narrow τ range otherwise gets overlapping minor labels
-        axes.set_xticks(taus, [f"{tau:g}" for tau in taus])
-        axes.set_xlabel("time penalty τ")
-        axes.grid(True, alpha=0.3)
-    if title:
-        figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return act_plots.tau_sweep_figure(path, taus, [f["eval_error"] for f in finals],
+                                      [f["eval_mean_ponder"] for f in finals], title)
 
 
 def compare_runs_figure(run_dirs: dict[str, str], path: str, title: str = "",
                         target: float | None = None) -> str:
     """Evaluation error against training step for several runs (``label -> run folder``);
     ``target`` draws a dashed line at that error (e.g. 0.02 for 98 % accuracy)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from ..training.metrics import read_metrics
-    figure, axes = plt.subplots(figsize=(6, 3.4), dpi=100)
-    for label, run_dir in run_dirs.items():
-        columns = read_metrics(run_dir)
-        keep = np.isfinite(columns["eval_error"])
-        axes.plot(columns["step"][keep], columns["eval_error"][keep], "o-", markersize=2,
-                  linewidth=1, label=label)
-    if target is not None:
-        axes.axhline(target, color="black", linestyle="--", linewidth=0.8)
-    axes.set_xlabel("step (batches)")
-    axes.set_ylabel("error on fresh examples")
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8)
-    if title:
-        axes.set_title(title)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    runs = {label: read_metrics(run_dir) for label, run_dir in run_dirs.items()}
+    return curves.compare_curves({label: (c["step"], c["eval_error"]) for label, c in runs.items()},
+                                 path, "step (batches)", "error on fresh examples", title=title,
+                                 target=target, figsize=(6, 3.4), markersize=2, legend_size=8)
 
 
 def difficulty_sweep(experiment: ACTExperiment, examples: int = 500,
@@ -359,26 +306,12 @@ def difficulty_sweep(experiment: ACTExperiment, examples: int = 500,
 def difficulty_figure(experiment: ACTExperiment, path: str, examples: int = 500,
                       seed: int = 0) -> str:
     """Mean ponder steps N and sequence error against input difficulty (``difficulty_sweep``)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     name, values, errors, steps = difficulty_sweep(experiment, examples, seed)
     label = {"digits": "digits per number", "gates": "gates per input vector",
              "nonzero": "number of ±1 entries"}[name]
-    figure, axes = plt.subplots(figsize=(5, 3), dpi=100)
-    axes.plot(values, steps, "o-", label="mean ponder steps N")
-    axes.set_xlabel(label)
-    axes.set_ylabel("ponder steps N per input step")
-    twin = axes.twinx()
-    twin.plot(values, errors, "s--", color="tab:red", markersize=3)
-    twin.set_ylabel("sequence error", color="tab:red")
-    twin.set_ylim(0, max(0.05, float(errors.max()) * 1.1))
-    axes.grid(True, alpha=0.3)
-    axes.set_title(f"{experiment.task} / {experiment.model_name}, τ={experiment.config['tau']}")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return act_plots.steps_and_error_figure(
+        path, values, steps, errors, label, "ponder steps N per input step", "sequence error",
+        f"{experiment.task} / {experiment.model_name}, τ={experiment.config['tau']}")
 
 
 def example_ponder_figure(experiment: ACTExperiment, path: str, seed: int = 0) -> str:
@@ -401,8 +334,8 @@ def example_ponder_figure(experiment: ACTExperiment, path: str, seed: int = 0) -
         labels = [str(int(chunks.sum())) for chunks in gate_chunks]
     xlabel = ("input step t (the number added)" if isinstance(task, Addition)
               else "input step t (gates in its vector)")
-    return ponder_sequence_figure(path, steps[:, 0], f"{experiment.task} / {experiment.model_name}",
-                                  labels, xlabel)
+    return act_plots.ponder_sequence_figure(path, steps[:, 0], f"{experiment.task} / {experiment.model_name}",
+                                            labels, xlabel)
 
 
 def halting_histogram(experiment: ACTExperiment, examples: int = 10000,
@@ -433,33 +366,14 @@ def halting_histogram_figure(experiment: ACTExperiment, path: str, examples: int
                              seed: int = 0, title: str = "") -> str:
     """Bars: share of input steps that halt after N ponder steps; dots: the error among them
     (``halting_histogram``). Counts under 0.1 % of the steps are left out."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     rows = [row for row in halting_histogram(experiment, examples, seed) if row["fraction"] >= 1e-3]
-    steps = np.array([row["steps"] for row in rows])
-    figure, axes = plt.subplots(figsize=(5, 3), dpi=100)
-    axes.bar(steps, [row["fraction"] for row in rows], color="tab:blue", alpha=0.7)
-    axes.set_xlabel("ponder steps N")
-    axes.set_ylabel("share of examples", color="tab:blue")
-    axes.set_xticks(steps)
-    twin = axes.twinx()
-    twin.plot(steps, [row["error"] for row in rows], "s", color="tab:red")
-    twin.set_ylabel("error among them", color="tab:red")
-    twin.set_ylim(0, max(0.05, max(row["error"] for row in rows) * 1.15))
-    axes.set_title(title or f"{experiment.task} / {experiment.model_name}, τ={experiment.config['tau']}")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return act_plots.halting_histogram_figure(
+        path, rows, title or f"{experiment.task} / {experiment.model_name}, τ={experiment.config['tau']}")
 
 
 def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 500,
                          seed: int = 0) -> str:
     """Mean ponder steps N and error against the number of ±1 entries of parity inputs."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     rng = np.random.default_rng(seed)
     counts = np.arange(1, experiment.task_generator.size + 1)
     steps, errors = [], []
@@ -468,17 +382,7 @@ def parity_ponder_figure(experiment: ACTExperiment, path: str, examples: int = 5
         logits, _, ponder_steps, _ = experiment.predict(batch)
         steps.append(ponder_steps.mean())
         errors.append(((logits > 0) != (batch[1] > 0.5)).mean())
-    figure, axes = plt.subplots(figsize=(5, 3), dpi=100)
-    axes.plot(counts, steps, "o-", label="mean ponder steps N")
-    axes.set_xlabel("number of ±1 entries in the input")
-    axes.set_ylabel("ponder steps N")
-    twin = axes.twinx()
-    twin.plot(counts, errors, "s--", color="tab:red", markersize=3, label="error")
-    twin.set_ylabel("error", color="tab:red")
-    axes.grid(True, alpha=0.3)
-    axes.set_title(f"parity ({experiment.task_generator.size}) / {experiment.model_name}, "
-                   f"τ={experiment.config['tau']}")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return act_plots.steps_and_error_figure(
+        path, counts, steps, errors, "number of ±1 entries in the input", "ponder steps N", "error",
+        f"parity ({experiment.task_generator.size}) / {experiment.model_name}, "
+        f"τ={experiment.config['tau']}", error_ylim=False)

@@ -34,7 +34,9 @@ from ..tasks.dates import DateNormalisation
 from ..tasks.reversal import Reversal
 from ..tasks.shapes import IMAGE_SIZE, Shapes
 from ..tasks.tokens import Seq2SeqBatch, exact_match
+from ..plots import attention as attention_plots, curves
 from ..training.experiment import Experiment, register
+from ..training.metrics import read_metrics
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "steps": 3000, "batch_size": 32, "lr": 3e-3, "seed": 0, "clip_norm": 5.0,
@@ -46,13 +48,6 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # on 5–30 symbols before 5–50); the optimizer starts fresh. "" = random initialisation.
     "init_from": "",
 }
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 class Seq2SeqExperiment(Experiment):
@@ -144,8 +139,9 @@ class Seq2SeqExperiment(Experiment):
         return self.batch_metrics(self.task_generator.batch(int(self.config["eval_batch_size"]), rng))
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots import curves as figures
-        curve = figures.learning_curve(run_dir, self.headline_metric, title=f"{self.task} / {self.model_name}")
+        curve = curves.learning_curve(read_metrics(run_dir), self.headline_metric,
+                                      os.path.join(run_dir, "learning_curve.png"),
+                                      title=f"{self.task} / {self.model_name}")
         return [curve] if curve else []
 
 
@@ -181,25 +177,11 @@ def alignment_figure(experiment: DatesExperiment, path: str, rng: np.random.Gene
     days = rng.choice(task._days["test"], size=len(format_names))
     batch = task.encode(*task.examples(days, list(format_names)))
     ids, weights = experiment.decode(batch)
-    plt = _pyplot()
-    figure, axes = plt.subplots(1, len(format_names), figsize=(4.2 * len(format_names), 3.6), dpi=90)
-    for column, ax in enumerate(np.atleast_1d(axes)):
-        text = batch.info["texts"][column]
-        output = task.target_vocab.decode(ids[:, column], stop_at_eos=False)
-        output = [c for c in output][:10]
-        shown = weights[:len(output), column, :len(text)]
-        ax.imshow(shown, cmap="gray_r", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
-        ax.set_xticks(range(len(text)))
-        ax.set_xticklabels(list(text), fontsize=7)
-        ax.set_yticks(range(len(output)))
-        ax.set_yticklabels(output, fontsize=8)
-        ax.set_xlabel("input characters")
-        ax.set_title("".join(output), fontsize=9)
-    np.atleast_1d(axes)[0].set_ylabel("output characters")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    panels = []
+    for column, text in enumerate(batch.info["texts"]):
+        output = list(task.target_vocab.decode(ids[:, column], stop_at_eos=False))[:10]
+        panels.append((text, output, weights[:len(output), column, :len(text)]))
+    return attention_plots.alignment_figure(path, panels)
 
 
 @register
@@ -271,24 +253,16 @@ class ReversalExperiment(Seq2SeqExperiment):
 
 def length_figure(path: str, run_dirs: list[str]) -> str:
     """Exact match against input length, one line per run (reads each run's length_accuracy.csv)."""
-    plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(5.5, 3.6), dpi=100)
+    lines = {}
     for run_dir in run_dirs:
         with open(os.path.join(run_dir, "length_accuracy.csv"), newline="") as file:
             rows = list(csv.DictReader(file))
         label = {"seq2seq": "no attention (one vector)", "seq2seq-attention": "with attention"}.get(
             rows[0]["model"], rows[0]["model"])
-        ax.plot([int(r["length"]) for r in rows], [100 * float(r["exact_match"]) for r in rows], "o-", label=label)
-    ax.set_xlabel("input length (symbols)")
-    ax.set_ylabel("sequences exactly right (%)")
-    ax.set_ylim(-3, 103)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    ax.set_title("string reversal")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+        lines[label] = ([int(r["length"]) for r in rows], [100 * float(r["exact_match"]) for r in rows])
+    return curves.compare_curves(lines, path, "input length (symbols)", "sequences exactly right (%)",
+                                 title="string reversal", ylim=(-3, 103), figsize=(5.5, 3.6),
+                                 markersize=6)
 
 
 @register
@@ -451,28 +425,9 @@ def overlay_figure(experiment: ShapesCaptioner, path: str, rng: np.random.Genera
     batch = experiment.task_generator.batch(examples, rng)
     ids, weights = experiment.decode(batch)
     vocab = experiment.task_generator.target_vocab
-    grid = int(round(np.sqrt(weights.shape[-1])))
-    plt = _pyplot()
-    columns = experiment.max_output_length()
-    figure, axes = plt.subplots(examples, columns, figsize=(1.25 * columns, 1.45 * examples), dpi=90, squeeze=False)
-    for b in range(examples):
-        words = vocab.decode(ids[:, b])
-        axes[b, 0].imshow(batch.source[b])
-        axes[b, 0].set_title("image", fontsize=8)
-        for w in range(columns - 1):
-            ax = axes[b, w + 1]
-            if w < len(words):
-                attention_map = weights[w, b].reshape(grid, grid)
-                upsampled = np.kron(attention_map, np.ones((IMAGE_SIZE // grid, IMAGE_SIZE // grid)))
-                ax.imshow(batch.source[b] * 0.55)
-                ax.imshow(upsampled / max(upsampled.max(), 1e-9), cmap="magma", alpha=0.6, vmin=0, vmax=1)
-                ax.set_title(words[w], fontsize=8)
-            ax.axis("off")
-        axes[b, 0].axis("off")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    captions = [vocab.decode(ids[:, b]) for b in range(examples)]
+    return attention_plots.overlay_figure(path, batch.source, captions, weights,
+                                          experiment.max_output_length())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,6 +54,7 @@ import numpy as np
 
 from .. import backends
 from ..models.ntm import NTM
+from ..plots import ntm as ntm_plots
 from ..training.experiment import register
 from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 
@@ -63,6 +64,7 @@ NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20"
                 "lr_decay_below": 0.0, "lr_decay_window": 500, "lr_decay_factor": 0.1,
                 "lr_decay_times": 1, "decayed_batch_size": 0, "zero_first_fraction": 0.0,
                 "keep_best": False, "validation_sequences": 500}
+GENERALISATION_LENGTHS = (10, 20, 30, 50, 120)
 
 
 def parse_memory(text: str) -> tuple[int, int]:
@@ -204,11 +206,41 @@ class NTMExperiment(SequenceExperiment):
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = super().plot(run_dir, rng)
-        from ..plots import ntm as ntm_figures
         if self.task == "copy":
-            paths.append(ntm_figures.generalisation_figure(self, os.path.join(run_dir, "generalisation.png"), rng))
-        paths.append(ntm_figures.memory_use_figure(self, os.path.join(run_dir, "memory_use.png"), rng))
+            paths.append(self.generalisation_figure(os.path.join(run_dir, "generalisation.png"), rng))
+        paths.append(self.memory_use_figure(os.path.join(run_dir, "memory_use.png"), rng))
         return paths
+
+    def generalisation_figure(self, path: str, rng: np.random.Generator,
+                              lengths=GENERALISATION_LENGTHS) -> str:
+        """Targets above outputs of one sequence per length (paper Figs. 4–5)."""
+        panels = []
+        for length in lengths:
+            batch = self.task_generator.batch(1, rng, length=length)
+            logits = self.predict(batch)
+            rows = batch[2][:, 0] > 0
+            panels.append((length, batch[1][rows, 0].T, ntm_plots.sigmoid(logits[rows, 0]).T,
+                           wrong_bits_per_sequence(logits, batch[1], batch[2])))
+        generator = self.task_generator
+        return ntm_plots.generalisation_figure(
+            path, panels, f"{self.task} / {self.model_name}: generalisation (trained on lengths "
+            f"{getattr(generator, 'min_length', '?')}–{getattr(generator, 'max_length', '?')})")
+
+    def memory_use_figure(self, path: str, rng: np.random.Generator, length: int | None = None) -> str:
+        """Add vectors, write and read weightings of the first head of each kind over time for
+        one sequence (copy: of ``length``, default min(20, max_length)); paper Fig. 6."""
+        options = {}
+        if self.task == "copy":
+            options = {"length": length if length is not None
+                       else min(20, getattr(self.task_generator, "max_length", 20))}
+        batch = self.task_generator.batch(1, rng, **options)
+        logits, trace = self.trace(batch)
+        has_writes = "write_weights" in trace and trace["write_weights"].shape[2]
+        one = {"read_weights": trace["read_weights"][:, 0, 0],
+               "write_weights": trace["write_weights"][:, 0, 0] if has_writes else None,
+               "add": trace["add"][:, 0, 0] if has_writes else None}
+        return ntm_plots.memory_use_figure(path, batch[0][:, 0], ntm_plots.sigmoid(logits[:, 0]), one,
+                                           f"{self.task} / {self.model_name}")
 
 
 @register

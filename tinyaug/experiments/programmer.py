@@ -21,6 +21,8 @@ from ..autograd import no_grad, ops, tensor
 from ..models.programmer import arithmetic as arithmetic_model
 from ..models.programmer import table_likelihood
 from ..models.programmer import tables as table_model
+from ..models.programmer.operations import OPERATIONS
+from ..plots import programmer as programmer_plots
 from ..tasks import arithmetic as arithmetic_task
 from ..tasks import tables as table_task
 from ..training.experiment import Experiment, register
@@ -146,9 +148,33 @@ class ArithmeticNeuralProgrammer(_ProgrammerExperiment):
         return {"accuracy": float(np.mean(exact)), "float_accuracy": float(np.mean(close))}
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots import programmer as figures
-        return [figures.arithmetic_heatmap(self, self.test_questions[:4],
-                                           os.path.join(run_dir, "programmer_arithmetic_steps.png"))]
+        return [programmer_plots.arithmetic_heatmap(
+            self.steps_shown(self.test_questions[:4]),
+            os.path.join(run_dir, "programmer_arithmetic_steps.png"))]
+
+    def steps_shown(self, questions) -> list[programmer_plots.ArithmeticSteps]:
+        """What the figure shows of each question: the soft pass's operation probabilities
+        and argument pointers per step, and the greedy program."""
+        batch = arithmetic_task.encode(questions)
+        slots = batch.numbers.shape[1]
+        with no_grad():
+            soft = self.model(batch)
+            hard = self.model(batch, greedy=True)
+        steps = len(soft["first_pointer"])
+        shown = []
+        for i, q in enumerate(questions):
+            operations = np.stack([w.numpy()[i] for w in soft["operation_weights"]], axis=1)
+            pointers = np.zeros((slots + steps, 2 * steps))
+            for t, (a, b) in enumerate(zip(soft["first_pointer"], soft["second_pointer"])):
+                width = a.shape[1]
+                pointers[:width, 2 * t] = a.numpy()[i]
+                pointers[:width, 2 * t + 1] = b.numpy()[i]
+            program = arithmetic_model.format_program(
+                arithmetic_model.describe_program(hard, i, q.numbers, slots), q.numbers)
+            shown.append(programmer_plots.ArithmeticSteps(
+                operations, pointers, list(arithmetic_model.ARITHMETIC_OPERATIONS),
+                [f"n{k}" for k in range(slots)] + [f"s{t}" for t in range(steps)], q.text, program))
+        return shown
 
 
 def run_program_value(program, question) -> float:
@@ -237,12 +263,29 @@ class TableNeuralProgrammer(_ProgrammerExperiment):
         return {name: float(flags[names == name].mean()) for name in dict.fromkeys(names)}
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots import programmer as figures
         picks = [next(q for q in self.test_questions if q.template == name)
                  for name in ("count_and", "sum_when_greater", "lookup_and")
                  if any(q.template == name for q in self.test_questions)]
-        return [figures.table_heatmap(self, picks or self.test_questions[:3],
-                                      os.path.join(run_dir, "programmer_tables_steps.png"))]
+        return [programmer_plots.table_heatmap(
+            self.steps_shown(picks or self.test_questions[:3]),
+            os.path.join(run_dir, "programmer_tables_steps.png"))]
+
+    def steps_shown(self, questions) -> list[programmer_plots.TableSteps]:
+        """What the figure shows of each question: the soft pass's operation and column
+        selector probabilities per step, and the greedy program."""
+        batch = table_task.encode(questions)
+        with no_grad():
+            soft = self.model(batch)
+            hard = self.model(batch, greedy=True)
+        shown = []
+        for i, q in enumerate(questions):
+            operations = np.stack([w.numpy()[i] for w in soft["operation_weights"]], axis=1)
+            columns = np.stack([w.numpy()[i, :len(q.columns)] for w in soft["column_weights"]], axis=1)
+            program = table_model.format_program(table_model.describe_program(hard, i),
+                                                 q.columns, q.numbers)
+            shown.append(programmer_plots.TableSteps(operations, columns, list(OPERATIONS),
+                                                     list(q.columns), q.text, program))
+        return shown
 
 
 # -- explain ------------------------------------------------------------------------------------

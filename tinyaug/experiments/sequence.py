@@ -37,6 +37,7 @@ else evaluation also reports metrics at that fixed length, for tasks that take `
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, ClassVar
 
 import numpy as np
@@ -45,7 +46,9 @@ from .. import optim
 from ..autograd import no_grad, tensor, to_numpy
 from ..autograd.ops import binary_cross_entropy_with_logits, sum as sum_
 from ..tasks import TASKS, make_task
+from ..plots import curves, sequences
 from ..training.experiment import Experiment
+from ..training.metrics import read_metrics
 
 LN2 = math.log(2.0)
 
@@ -182,10 +185,10 @@ class SequenceExperiment(Experiment):
         return metrics
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots import curves as figures, sequences
         paths = []
-        curve = figures.learning_curve(run_dir, self.headline_metric,
-                                       title=f"{self.task} / {self.model_name}")
+        curve = curves.learning_curve(read_metrics(run_dir), self.headline_metric,
+                                      os.path.join(run_dir, "learning_curve.png"),
+                                      title=f"{self.task} / {self.model_name}")
         if curve:
             paths.append(curve)
         batch = self.task_generator.batch(1, rng)

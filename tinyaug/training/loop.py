@@ -48,15 +48,13 @@ def default_config(task: str, model: str) -> dict[str, Any]:
 
 
 def _experiment_class(task: str, model: str) -> type[Experiment]:
-    if (task, model) not in EXPERIMENTS:
-        # The registry fills as experiment modules are imported; a script that only imported
-        # this loop (to restore a run, say) has not imported them yet.
-        from ..experiments import discover
-        discover()
+    # The registry fills as experiment modules are imported: ``import tinyaug.experiments``
+    # (the command does) imports them all. This loop sits below them and never imports them.
     if (task, model) not in EXPERIMENTS:
         known = ", ".join(f"{t}/{m}" for t, m in sorted(EXPERIMENTS)) or "none"
         raise KeyError(f"no experiment registered for task {task!r} with model {model!r}; "
-                       f"registered: {known}")
+                       f"registered: {known}" + ("" if EXPERIMENTS else
+                                                 " (import tinyaug.experiments to register them)"))
     return EXPERIMENTS[(task, model)]
 
 
