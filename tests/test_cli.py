@@ -2,15 +2,26 @@
 import csv
 import json
 import os
+import re
 
 import pytest
 
-from tinyaug.cli import main
+from tinyaug.cli import UsageError, main
 
 TINY = ["--task", "copy", "--model", "lstm", "--steps", "8", "--batch-size", "4", "--lr", "0.01",
         "--seed", "3", "--set", "bits=4", "--set", "max_length=2", "--set", "hidden_size=8",
         "--set", "eval_every=4", "--set", "checkpoint_every=4", "--set", "log_every=2",
         "--set", "eval_batch_size=8", "--progress", "lines"]
+
+
+def assert_fails(capsys, argv, expected):
+    """``tinyaug ARGV`` is a user error: exit status 2 and one line ``tinyaug: ...`` naming it."""
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tinyaug: ") and "Traceback" not in err[0], err
+    assert re.search(expected, err[0]), err[0]
+    return err[0]
 
 
 def last_step(run_dir):
@@ -38,16 +49,18 @@ def test_train_resume_eval_plot(tmp_path, capsys):
     assert saved["config"]["seed"] == 3 and saved["config"]["lr"] == 0.01
     assert saved["config"]["hidden_size"] == 8 and saved["config"]["bits"] == 4
 
-    with pytest.raises(SystemExit, match="already holds a run"):
-        main(["train", *TINY, "--out", run_dir])
+    assert_fails(capsys, ["train", *TINY, "--out", run_dir], "already holds a run")
 
     assert main(["train", "--resume", run_dir, "--steps", "12", "--progress", "quiet"]) == 0
     assert "resuming copy/lstm" in capsys.readouterr().err
     assert last_step(run_dir) == 12
 
-    assert main(["eval", run_dir, "--batches", "2"]) == 0
+    assert main(["eval", run_dir, "--batches", "2", "--no-report"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["step"] == 12 and result["bits_per_sequence"] > 0
+    assert main(["eval", run_dir, "--batches", "1"]) == 0   # the experiment's report follows
+    report = capsys.readouterr().out.split("\n}\n", 1)[1]
+    assert "1000 fresh sequences (seed 2024):" in report and "wrong bits/sequence" in report
 
     assert main(["plot", run_dir]) == 0
     printed = capsys.readouterr().out.split()
@@ -62,18 +75,12 @@ def test_default_out_folder(tmp_path, monkeypatch, capsys):
 
 
 def test_errors(tmp_path, capsys):
-    with pytest.raises(SystemExit, match="unknown setting 'colour'"):
-        main(["train", "--task", "copy", "--model", "lstm", "--set", "colour=red"])
-    with pytest.raises(SystemExit, match="expected a int"):
-        main(["train", "--task", "copy", "--model", "lstm", "--set", "hidden_size=big"])
-    with pytest.raises(SystemExit, match="key=value"):
-        main(["train", "--task", "copy", "--model", "lstm", "--set", "hidden_size"])
-    with pytest.raises(SystemExit, match="needs --task and --model"):
-        main(["train", "--task", "copy"])
-    with pytest.raises(SystemExit, match="settings from DIR/config.json"):
-        main(["train", "--resume", str(tmp_path), "--task", "copy"])
-    with pytest.raises(SystemExit, match="no experiment registered for task 'copy' with model 'nope'"):
-        main(["train", "--task", "copy", "--model", "nope"])
+    assert_fails(capsys, ["train", "--task", "copy", "--model", "lstm", "--set", "colour=red"], "unknown setting 'colour'")
+    assert_fails(capsys, ["train", "--task", "copy", "--model", "lstm", "--set", "hidden_size=big"], "expected a int")
+    assert_fails(capsys, ["train", "--task", "copy", "--model", "lstm", "--set", "hidden_size"], "key=value")
+    assert_fails(capsys, ["train", "--task", "copy"], "needs --task and --model")
+    assert_fails(capsys, ["train", "--resume", str(tmp_path), "--task", "copy"], "settings from DIR/config.json")
+    assert_fails(capsys, ["train", "--task", "copy", "--model", "nope"], "no experiment registered for task 'copy' with model 'nope'")
     assert main(["eval", str(tmp_path)]) == 2
     assert "not a tinyaug run folder" in capsys.readouterr().err
 
@@ -86,11 +93,11 @@ def test_settings_as_their_own_flags():
         == ["tau=0.001", "controller=lstm", "hidden_size=8"]
     assert _setting_flags(["--heads", "2"], defaults) == ["read_heads=2", "write_heads=2"]
     assert _setting_flags(["--heads", "5,3"], defaults) == ["read_heads=5", "write_heads=3"]
-    with pytest.raises(SystemExit, match="unknown option --colour .*controller, hidden_size"):
+    with pytest.raises(UsageError, match="unknown option --colour .*controller, hidden_size"):
         _setting_flags(["--colour", "red"], defaults)
-    with pytest.raises(SystemExit, match="--tau needs a value"):
+    with pytest.raises(UsageError, match="--tau needs a value"):
         _setting_flags(["--tau"], defaults)
-    with pytest.raises(SystemExit, match="unexpected argument 'stray'"):
+    with pytest.raises(UsageError, match="unexpected argument 'stray'"):
         _setting_flags(["stray"], defaults)
 
 
@@ -102,10 +109,8 @@ def test_setting_flags_reach_the_run_config(tmp_path, capsys):
     assert (config["hidden_size"], config["max_length"]) == (6, 3)
     assert main(["train", "--task", "copy", "--model", "lstm", "--help-settings"]) == 0
     assert "--hidden-size 128" in capsys.readouterr().out.splitlines()
-    with pytest.raises(SystemExit):
-        main(["eval", run_dir, "--hidden-size", "6"])  # only train takes setting flags
-    with pytest.raises(SystemExit, match="settings from DIR/config.json"):
-        main(["train", "--resume", run_dir, "--hidden-size", "6"])
+    assert_fails(capsys, ["eval", run_dir, "--hidden-size", "6"], "unrecognized arguments")  # only train takes setting flags
+    assert_fails(capsys, ["train", "--resume", run_dir, "--hidden-size", "6"], "settings from DIR/config.json")
 
 
 def test_init_from_starts_a_new_run_from_saved_parameters(tmp_path, capsys):
@@ -135,13 +140,9 @@ def test_init_from_starts_a_new_run_from_saved_parameters(tmp_path, capsys):
 def test_init_from_errors(tmp_path, capsys):
     source = str(tmp_path / "source")
     assert main(["train", *TINY, "--out", source]) == 0
-    with pytest.raises(SystemExit, match="holds no checkpoint.npz"):
-        main(["train", *TINY, "--out", str(tmp_path / "a"), "--init-from", str(tmp_path)])
-    with pytest.raises(SystemExit, match="belongs to copy/lstm, not copy/ntm"):
-        main(["train", "--task", "copy", "--model", "ntm", "--out", str(tmp_path / "b"),
-              "--init-from", source])
-    with pytest.raises(SystemExit, match="does not fit"):   # another hidden size
-        main(["train", *TINY, "--set", "hidden_size=6", "--out", str(tmp_path / "c"),
-              "--init-from", source])
-    with pytest.raises(SystemExit, match="settings from DIR/config.json"):
-        main(["train", "--resume", source, "--init-from", source])
+    assert_fails(capsys, ["train", *TINY, "--out", str(tmp_path / "a"), "--init-from", str(tmp_path)], "holds no checkpoint.npz")
+    assert_fails(capsys, ["train", "--task", "copy", "--model", "ntm", "--out", str(tmp_path / "b"),
+              "--init-from", source], "belongs to copy/lstm, not copy/ntm")
+    assert_fails(capsys, ["train", *TINY, "--set", "hidden_size=6", "--out", str(tmp_path / "c"),
+                          "--init-from", source], "does not fit")   # another hidden size
+    assert_fails(capsys, ["train", "--resume", source, "--init-from", source], "settings from DIR/config.json")

@@ -204,6 +204,42 @@ class NTMExperiment(SequenceExperiment):
         self.model.eval()
         return self.model.run_traced(batch[0].astype(self.dtype))
 
+    def report(self, run_dir: str, sequences: int = 1000, seed: int = 2024) -> str:
+        """On ``sequences`` fresh sequences (seed ``seed``): bits and wrong bits per sequence.
+        Copy adds the sequences whose first vector is all zeros apart, and wrong bits at
+        fixed lengths 10–120 (100 sequences each, the same generator continued); repeat copy
+        adds a table by repeat count and by length (100 sequences each, seed 11)."""
+        if self.task != "copy":
+            lines = [super().report(run_dir, sequences, seed)]
+            if self.task == "repeat-copy":
+                task = self.task_generator
+                for option, low, high in (("repeats", task.min_repeats, task.max_repeats),
+                                          ("length", task.min_length, task.max_length)):
+                    rng = np.random.default_rng(11)
+                    cells = []
+                    for value in range(low, high + 1):
+                        scores = self.score(100, rng, batch_size=100, **{option: value})
+                        cells.append(f"{value}: {scores['bits'].mean():.3f} / {scores['wrong'].mean():.3f}")
+                    lines.append(f"by {option} (100 sequences each, seed 11), bits / wrong bits per "
+                                 f"sequence: " + "; ".join(cells))
+            return "\n".join(lines)
+        rng = np.random.default_rng(seed)
+        scores = self.score(sequences, rng)
+        bits, wrong, zero_first = scores["bits"], scores["wrong"], scores["zero_first"]
+        lines = [f"lengths {self.task_generator.min_length}–{self.task_generator.max_length}, "
+                 f"{sequences} fresh sequences (seed {seed}): {bits.mean():.4f} bits/sequence, "
+                 f"{wrong.mean():.4f} wrong bits/sequence"]
+        if zero_first.any():
+            lines.append(f"  {zero_first.sum()} sequences start with an all-zero vector: "
+                         f"{bits[zero_first].mean():.1f} bits, {wrong[zero_first].mean():.1f} wrong bits each")
+        lines.append(f"  the other {(~zero_first).sum()}: {bits[~zero_first].mean():.4f} bits/sequence, "
+                     f"{wrong[~zero_first].mean():.4f} wrong bits/sequence, "
+                     f"{(wrong[~zero_first] > 0).sum()} sequences with a wrong bit")
+        for length, (b, w) in evaluate_copy_lengths(self, [10, 20, 30, 40, 50, 80, 120], 100, rng).items():
+            lines.append(f"length {length:4d}: {b:9.3f} bits/sequence, {w:8.3f} wrong bits/sequence "
+                         f"({8 * length} bits)")
+        return "\n".join(lines)
+
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = super().plot(run_dir, rng)
         if self.task == "copy":

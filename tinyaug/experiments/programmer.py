@@ -46,6 +46,13 @@ class _ProgrammerExperiment(Experiment):
         self.noise_rng = np.random.default_rng([int(config.get("seed", 0)), 4])
         self.test_questions = self.make_test_set()
 
+    def report(self, run_dir: str) -> str:
+        return programs_report(self, run_dir, self.optimizer.steps)
+
+    def explain(self, question: str, columns: list[str] | None = None) -> str:
+        """The induced program for ``question`` and its answer (``tinyaug explain``)."""
+        return explain(self, question, columns)
+
     def _update(self, loss, step: int) -> float:
         self.optimizer.zero_grad()
         loss.backward()
@@ -352,11 +359,18 @@ def explain_command(run_dir: str, question: str, columns: list[str] | None = Non
 
 
 def report(run_dir: str, programs: int = 10) -> str:
+    """What ``tinyaug eval RUN`` prints after the evaluation for a Neural Programmer run
+    (``_ProgrammerExperiment.report``)."""
+    from ..training import loop
+    experiment, _, step, _ = loop.restore_run(run_dir)
+    return programs_report(experiment, run_dir, step, programs)
+
+
+def programs_report(experiment: "_ProgrammerExperiment", run_dir: str, step: int,
+                    programs: int = 10) -> str:
     """Markdown: greedy accuracy on the whole held-out set, per template, and ``programs``
     induced programs of held-out questions, each checked with ``same_program`` (tables) or on
     fresh numbers (arithmetic) to be the right program, not a lucky answer."""
-    from ..training import loop
-    experiment, _, step, _ = loop.restore_run(run_dir)
     questions = experiment.test_questions
     lines = [f"run `{run_dir}` at step {step}, {len(questions)} held-out questions", ""]
     if isinstance(experiment, TableNeuralProgrammer):

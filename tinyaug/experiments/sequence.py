@@ -184,6 +184,33 @@ class SequenceExperiment(Experiment):
                 long_logits, *long_batch[1:])
         return metrics
 
+    def score(self, sequences: int, rng: np.random.Generator, batch_size: int = 100,
+              **options) -> dict[str, np.ndarray]:
+        """Per-sequence ``bits`` and ``wrong`` bits over ``sequences`` fresh sequences drawn
+        from ``rng`` (task ``options`` such as ``length=40`` fixed), and whether each one's
+        first input vector is all zeros (``zero_first``)."""
+        bits, wrong, zero_first = [], [], []
+        done = 0
+        while done < sequences:
+            size = min(batch_size, sequences - done)
+            inputs, targets, mask = self.task_generator.batch(size, rng, **options)
+            logits = self.predict((inputs, targets, mask))
+            for index in range(size):
+                one = (logits[:, index:index + 1], targets[:, index:index + 1], mask[:, index:index + 1])
+                bits.append(bits_per_sequence(*one))
+                wrong.append(wrong_bits_per_sequence(*one))
+                zero_first.append(not inputs[0, index, :targets.shape[2]].any())
+            done += size
+        return {"bits": np.array(bits), "wrong": np.array(wrong), "zero_first": np.array(zero_first)}
+
+    def report(self, run_dir: str, sequences: int = 1000, seed: int = 2024) -> str:
+        """Bits and wrong bits per sequence on ``sequences`` fresh sequences (seed ``seed``,
+        never the training or validation stream), and how many have a wrong bit."""
+        scores = self.score(sequences, np.random.default_rng(seed))
+        return (f"{sequences} fresh sequences (seed {seed}): {scores['bits'].mean():.4f} "
+                f"bits/sequence, {scores['wrong'].mean():.4f} wrong bits/sequence, "
+                f"{int((scores['wrong'] > 0).sum())} sequences with a wrong bit")
+
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = []
         curve = curves.learning_curve(read_metrics(run_dir), self.headline_metric,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .base import Task, register_task
+
 MAX_NUMBER = 20
 NUMBER_TOKEN = "<num>"
 PAD_TOKEN = "<pad>"
@@ -175,3 +177,19 @@ def sample_batch(batch_size: int, rng: np.random.Generator, split: str = "train"
                  templates: list[int] | None = None) -> ArithmeticBatch:
     """``batch_size`` questions from ``sample_question`` (templates: default all)."""
     return encode([sample_question(rng, split, templates) for _ in range(batch_size)])
+
+
+@register_task
+class ArithmeticQuestions(Task):
+    """``batch(batch_size, rng, split="train")`` -> ``ArithmeticBatch`` of questions of
+    ``templates`` (indices into ``TEMPLATES``; None = all), numbers from ``split``."""
+
+    name = "arithmetic"
+    defaults = {"templates": None}
+
+    def __init__(self, templates: list[int] | None = None) -> None:
+        super().__init__()
+        self.templates = templates
+
+    def batch(self, batch_size: int, rng: np.random.Generator, split: str = "train") -> ArithmeticBatch:
+        return sample_batch(batch_size, rng, split, self.templates)

@@ -1,15 +1,24 @@
-"""The task contract and registry.
+"""The task contract and registry: one way for every task to register.
 
-A task is a seeded generator of ``(inputs, targets, mask)`` batches, pure NumPy (float64 host
-arrays; the experiment moves them to the backend):
+A task is a seeded generator of batches, pure NumPy (host arrays; the experiment moves them to
+the backend). ``batch(batch_size, rng, **overrides)`` draws one batch from ``rng``; what a
+batch is depends on the kind of task:
 
-    inputs  (time, batch, input_size)
-    targets (time, batch, output_size)
-    mask    (time, batch), 1.0 where the loss counts, 0.0 elsewhere (padding, input phase)
+* bit-vector sequence tasks (copy, parity, addition, ...): a tuple ``(inputs, targets, mask)``
 
-Sequences of different lengths in one batch are padded at the end with zeros (mask 0).
+      inputs  (time, batch, input_size)
+      targets (time, batch, output_size)
+      mask    (time, batch), 1.0 where the loss counts, 0.0 elsewhere (padding, input phase)
 
-Adding a task is a few lines::
+  Sequences of different lengths in one batch are padded at the end with zeros (mask 0);
+* token sequence-to-sequence tasks (dates, reversal, shapes): a ``tokens.Seq2SeqBatch``, with
+  the task's ``source_vocab`` and ``target_vocab``;
+* question tasks (arithmetic, tables): the module's question batch (``ArithmeticBatch``,
+  ``TableBatch``).
+
+Every task subclasses ``Task``, sets ``name`` and ``defaults`` (its constructor's parameters)
+and is decorated with ``@register_task``; ``tinyaug.tasks`` imports every task module, so
+``make_task(name)`` finds each one and ``tinyaug list`` shows them. A complete new task::
 
     @register_task
     class Parity(Task):
@@ -63,7 +72,9 @@ class Task:
     name: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, input_size: int, output_size: int) -> None:
+    def __init__(self, input_size: int | None = None, output_size: int | None = None) -> None:
+        """Sizes of one input and one output vector (bit-vector tasks); token and question
+        tasks leave them None (their vocabularies say it)."""
         self.input_size = input_size
         self.output_size = output_size
 

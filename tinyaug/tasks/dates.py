@@ -13,6 +13,7 @@ import datetime as _dt
 
 import numpy as np
 
+from .base import Task, register_task
 from .tokens import Seq2SeqBatch, Vocabulary, pad_time_major
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -77,14 +78,17 @@ def split_days(split: str) -> np.ndarray:
     return np.sort(days[order[bounds[0]:bounds[1]]])
 
 
-class DateNormalisation:
+@register_task
+class DateNormalisation(Task):
     """``batch(batch_size, rng, split="train")`` -> ``Seq2SeqBatch`` of (written date,
     ISO date) pairs; ``info["texts"]`` holds the source strings, ``info["formats"]`` the
     format names. ``formats``: restrict to some of ``FORMATS`` (default all)."""
 
     name = "dates"
+    defaults = {"formats": None}
 
     def __init__(self, formats: tuple[str, ...] | None = None) -> None:
+        super().__init__()
         self.formats = tuple(formats) if formats else tuple(FORMATS)
         unknown = [f for f in self.formats if f not in FORMATS]
         if unknown:

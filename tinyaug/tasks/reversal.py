@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import Task, register_task
 from .tokens import Seq2SeqBatch, Vocabulary, pad_time_major
 
 ALPHABET = "abcdefghijklmnop"
 
 
-class Reversal:
+@register_task
+class Reversal(Task):
     """``batch(batch_size, rng, length=None)`` -> ``Seq2SeqBatch``; ``length`` fixes every
     string's length (for accuracy-against-length curves), else lengths are uniform in
     [min_length, max_length]. Source and target share one vocabulary of ``symbols`` letters."""
@@ -26,6 +28,7 @@ class Reversal:
             raise ValueError(f"reversal: need 1 <= min_length <= max_length, got {min_length}, {max_length}")
         if not 2 <= symbols <= len(ALPHABET):
             raise ValueError(f"reversal: symbols must be in [2, {len(ALPHABET)}], got {symbols}")
+        super().__init__()
         self.min_length, self.max_length, self.symbols = min_length, max_length, symbols
         self.source_vocab = self.target_vocab = Vocabulary(list(ALPHABET[:symbols]))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import Task, register_task
 from .tokens import Seq2SeqBatch, Vocabulary, pad_time_major
 
 COLOURS = {"red": (1.0, 0.15, 0.1), "green": (0.1, 0.85, 0.2), "blue": (0.2, 0.35, 1.0),
@@ -31,7 +32,8 @@ def shape_mask(shape: str, size: int) -> np.ndarray:
     raise ValueError(f"shapes: unknown shape {shape!r}")
 
 
-class Shapes:
+@register_task
+class Shapes(Task):
     """``batch(batch_size, rng, split="train")`` -> ``Seq2SeqBatch`` whose ``source`` is the
     images (batch, 32, 32, 3) float64 in [0, 1] (``source_mask`` is None) and whose target is
     the sentence. Images are drawn fresh from ``rng`` (the space of scenes is far larger than
@@ -44,6 +46,7 @@ class Shapes:
         if not 1 <= min_objects <= max_objects or max_objects * max_size > IMAGE_SIZE:
             raise ValueError(f"shapes: {max_objects} objects of up to {max_size} px must fit side by "
                              f"side in {IMAGE_SIZE} px (min_objects {min_objects})")
+        super().__init__()
         self.min_objects, self.max_objects = min_objects, max_objects
         self.min_size, self.max_size = min_size, max_size
         self.target_vocab = Vocabulary(list(COLOURS) + list(SHAPES))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import Task, register_task
+
 COLUMN_NAMES = ["population", "area", "age", "height", "weight", "price", "score", "year",
                 "salary", "speed", "distance", "rank", "votes", "goals", "points", "income",
                 "length", "width", "depth", "temperature"]
@@ -343,3 +345,19 @@ def drop_words(batch: TableBatch, rate: float, rng: np.random.Generator) -> Tabl
     dropped = (rng.random(batch.word_ids.shape) < rate) & ~keep_always
     word_ids = np.where(dropped, WORD_ID[PAD_TOKEN], batch.word_ids)
     return TableBatch(**{**batch.__dict__, "word_ids": word_ids})
+
+
+@register_task
+class TableQuestions(Task):
+    """``batch(batch_size, rng, split="train")`` -> ``TableBatch`` of questions of
+    ``templates`` (names in ``TEMPLATES``; None = all) on fresh random tables."""
+
+    name = "tables"
+    defaults = {"templates": None}
+
+    def __init__(self, templates: list[str] | None = None) -> None:
+        super().__init__()
+        self.templates = templates
+
+    def batch(self, batch_size: int, rng: np.random.Generator, split: str = "train") -> TableBatch:
+        return sample_batch(batch_size, rng, split, self.templates)

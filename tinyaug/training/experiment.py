@@ -60,8 +60,15 @@ class Experiment:
         raise NotImplementedError
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        """Write this experiment's figures into ``run_dir``; return their paths."""
+        """Write this experiment's figures into ``run_dir``; return their paths
+        (``tinyaug plot RUN``)."""
         return []
+
+    def report(self, run_dir: str) -> str:
+        """The run's numbers beyond ``evaluate`` (scores on many fresh examples from fixed
+        seeds, per-length generalisation, per-template accuracy, ...) as text, printed by
+        ``tinyaug eval RUN`` after the evaluation; "" when there is nothing more."""
+        return ""
 
     def extra_state(self) -> dict[str, np.ndarray]:
         """Arrays besides model and optimizer that a checkpoint must keep (default none)."""

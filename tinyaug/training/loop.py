@@ -31,6 +31,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .. import checkpoint
+from ..errors import TinyaugError
 from ..nn import init
 from .experiment import EXPERIMENTS, Experiment
 from .metrics import METRICS_FILE
@@ -118,22 +119,48 @@ def write_config(run_dir: str, task: str, model: str, config: dict[str, Any],
     os.replace(temporary, path)
 
 
+class RunFolderError(TinyaugError, ValueError):
+    """A folder that is not a usable run: no config.json, or a damaged one."""
+
+
 def read_config(run_dir: str) -> tuple[str, str, dict[str, Any]]:
+    """(task, model, config) from ``run_dir/config.json``; a missing or damaged file is a
+    ``RunFolderError`` naming it and what was expected."""
     path = os.path.join(run_dir, CONFIG_FILE)
+    if not os.path.isdir(run_dir):
+        raise RunFolderError(f"{run_dir!r} is not a tinyaug run folder: no such folder")
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{run_dir!r} is not a tinyaug run folder: no {CONFIG_FILE}")
-    with open(path) as file:
-        saved = json.load(file)
+        raise RunFolderError(f"{run_dir!r} is not a tinyaug run folder: no {CONFIG_FILE}")
+    try:
+        with open(path) as file:
+            saved = json.load(file)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RunFolderError(f"{path}: not valid JSON ({error})") from None
+    if (not isinstance(saved, dict) or not isinstance(saved.get("task"), str)
+            or not isinstance(saved.get("model"), str) or not isinstance(saved.get("config"), dict)):
+        raise RunFolderError(f"{path}: expected an object with \"task\" and \"model\" (strings) "
+                             f"and \"config\" (an object), as `tinyaug train` writes it")
     return saved["task"], saved["model"], saved["config"]
 
 
 def restore_run(run_dir: str, steps: int | None = None) -> tuple[Experiment, dict[str, Any], int, float]:
-    """Rebuild a saved run's experiment and load its checkpoint: (experiment, config, step, wall)."""
+    """Rebuild a saved run's experiment and load its checkpoint: (experiment, config, step, wall).
+
+    A damaged config.json (unknown experiment, settings the experiment rejects) is a
+    ``RunFolderError`` naming the file; a damaged checkpoint a ``CheckpointError``."""
     task, model, config = read_config(run_dir)
     if steps is not None:
         config["steps"] = int(steps)
-    experiment, config = build_experiment(task, model, {k: v for k, v in config.items()
-                                                        if k in default_config(task, model)})
+    path = os.path.join(run_dir, CONFIG_FILE)
+    try:
+        known = default_config(task, model)
+        experiment, config = build_experiment(task, model, {k: v for k, v in config.items()
+                                                            if k in known})
+    except (KeyError, ValueError, TypeError) as error:
+        if isinstance(error, checkpoint.CheckpointError):
+            raise
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        raise RunFolderError(f"{path}: cannot rebuild the run's experiment: {message}") from error
     step, wall_time = load_checkpoint(run_dir, experiment)
     return experiment, config, step, wall_time
 
