@@ -5,8 +5,8 @@
     tinyaug train --task copy --model lstm --out runs/copy-lstm
     python examples/ntm_copy_report.py runs/copy-ntm --compare runs/copy-ntm-lstm runs/copy-lstm
 
-Prints bits and wrong bits per sequence on 1,000 fresh sequences of lengths 1–20, and wrong
-bits per sequence at fixed lengths 10–120 (100 sequences each); writes
+Prints what ``tinyaug eval RUN`` reports (bits and wrong bits per sequence on 1,000 fresh
+sequences of lengths 1–20, and at fixed lengths 10–120, 100 sequences each); writes
 docs/figures/ntm_generalisation.png, ntm_memory_use.png and (with --compare)
 ntm_learning_curves.png (paper Figs. 3–6).
 """
@@ -21,11 +21,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 from tinyaug.experiments import discover  # noqa: E402
-from tinyaug.experiments.ntm import evaluate_copy_lengths  # noqa: E402
 from tinyaug.plots import curves  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
 from tinyaug.training.metrics import read_metrics  # noqa: E402
-from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
 
 
 def main() -> None:
@@ -38,27 +36,8 @@ def main() -> None:
     discover()
     experiment, config, step, wall_time = restore_run(args.run_dir)
     print(f"{args.run_dir}: step {step}, {wall_time / 60:.1f} min of training")
-    rng = np.random.default_rng(args.seed)
-    bits, wrong, zero_first = [], [], []
-    for _ in range(10):  # 1,000 fresh sequences of lengths 1–20
-        batch = experiment.task_generator.batch(100, rng)
-        logits = experiment.predict(batch)
-        for index in range(100):  # per sequence, to single out the all-zero-first-vector case
-            one = (logits[:, index:index + 1], batch[1][:, index:index + 1], batch[2][:, index:index + 1])
-            bits.append(bits_per_sequence(*one))
-            wrong.append(wrong_bits_per_sequence(*one))
-            zero_first.append(not batch[0][0, index, :-1].any())
-    bits, wrong, zero_first = np.array(bits), np.array(wrong), np.array(zero_first)
-    print(f"lengths 1–20, 1,000 sequences: {bits.mean():.4f} bits/sequence, "
-          f"{wrong.mean():.4f} wrong bits/sequence")
-    if zero_first.any():
-        print(f"  {zero_first.sum()} sequences start with an all-zero vector: "
-              f"{bits[zero_first].mean():.1f} bits, {wrong[zero_first].mean():.1f} wrong bits each")
-    print(f"  the other {(~zero_first).sum()}: {bits[~zero_first].mean():.4f} bits/sequence, "
-          f"{wrong[~zero_first].mean():.4f} wrong bits/sequence, "
-          f"{(wrong[~zero_first] > 0).sum()} sequences with a wrong bit")
-    for length, (b, w) in evaluate_copy_lengths(experiment, [10, 20, 30, 40, 50, 80, 120], 100, rng).items():
-        print(f"length {length:4d}: {b:9.3f} bits/sequence, {w:8.3f} wrong bits/sequence ({8 * length} bits)")
+    rng = np.random.default_rng(args.seed)   # the numbers (what `tinyaug eval` prints), then the figures
+    print(experiment.copy_report(rng, source=f"seed {args.seed}"))
     os.makedirs(args.figures, exist_ok=True)
     print(experiment.generalisation_figure(os.path.join(args.figures, "ntm_generalisation.png"), rng))
     print(experiment.memory_use_figure(os.path.join(args.figures, "ntm_memory_use.png"), rng))

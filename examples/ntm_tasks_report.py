@@ -29,24 +29,13 @@ from tinyaug.training.loop import restore_run  # noqa: E402
 from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
 
 
-def score(experiment, sequences: int, seed: int, batch_size: int = 100) -> dict[str, float]:
+def score(experiment, sequences: int, seed: int) -> dict[str, float]:
     """Bits and wrong bits per sequence over ``sequences`` fresh sequences, and how many of
-    them have at least one wrong bit."""
-    rng = np.random.default_rng(seed)
-    bits, wrong = [], []
-    done = 0
-    while done < sequences:
-        size = min(batch_size, sequences - done)
-        inputs, targets, mask = experiment.task_generator.batch(size, rng)
-        logits = experiment.predict((inputs, targets, mask))
-        for index in range(size):
-            one = (logits[:, index:index + 1], targets[:, index:index + 1], mask[:, index:index + 1])
-            bits.append(bits_per_sequence(*one))
-            wrong.append(wrong_bits_per_sequence(*one))
-        done += size
-    bits, wrong = np.array(bits), np.array(wrong)
-    return {"bits_per_sequence": float(bits.mean()), "wrong_bits_per_sequence": float(wrong.mean()),
-            "sequences_with_a_wrong_bit": int((wrong > 0).sum()), "sequences": int(sequences)}
+    them have at least one wrong bit (``SequenceExperiment.score``, as in `tinyaug eval`)."""
+    scores = experiment.score(sequences, np.random.default_rng(seed))
+    return {"bits_per_sequence": float(scores["bits"].mean()),
+            "wrong_bits_per_sequence": float(scores["wrong"].mean()),
+            "sequences_with_a_wrong_bit": int((scores["wrong"] > 0).sum()), "sequences": int(sequences)}
 
 
 def score_by(experiment, option: str, values, sequences: int, seed: int) -> dict[int, tuple[float, float]]:

@@ -6,6 +6,7 @@
                   [--<setting> VALUE ...]
     tinyaug train --resume DIR [--steps N]
     tinyaug train --task T --model M --init-from DIR [--setting VALUE ...]   (fine-tune)
+    tinyaug train --task T --model M ... --dry-run     (check a command: print the settings)
     tinyaug eval DIR [--batches K] [--no-report]
     tinyaug plot DIR
     tinyaug explain DIR "question"
@@ -213,6 +214,10 @@ def _cmd_train(args) -> int:
         except (ValueError, TypeError, KeyError, TinyaugError) as error:
             message = error.args[0] if isinstance(error, KeyError) and error.args else error
             raise UsageError(f"train --task {args.task} --model {args.model}: {message}") from error
+        if args.dry_run:
+            print(json.dumps({"task": args.task, "model": args.model, "config": config,
+                              "parameters": experiment.model.num_parameters()}, indent=2, sort_keys=True))
+            return 0
         run_dir = args.out or os.path.join(
             "runs", f"{args.task}-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}")
         if os.path.exists(os.path.join(run_dir, loop.CHECKPOINT_FILE)):
@@ -313,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--progress", choices=("auto", "bar", "lines", "quiet"), default="auto")
     train.add_argument("--help-settings", action="store_true",
                        help="print the chosen experiment's settings and their defaults, then exit")
+    train.add_argument("--dry-run", dest="dry_run", action="store_true",
+                       help="build the experiment and print its settings, without training")
 
     evaluate = commands.add_parser("eval", help="evaluate a saved run's checkpoint and print its report")
     evaluate.set_defaults(handler=_cmd_eval)

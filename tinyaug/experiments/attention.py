@@ -318,6 +318,15 @@ class ShapesCaptioner(Seq2SeqExperiment):
         metrics["attention_in_box"] = attention_in_box(self, batch)
         return metrics
 
+    def report(self, run_dir: str, scenes: int = 1024) -> str:
+        """Where the correctly decoded colour and shape words look, and how much each step's
+        attention matters (``word_attention_report``), on ``scenes`` fresh scenes drawn from
+        the generator seeded ``[seed, 7]``."""
+        import json
+        batch = self.task_generator.batch(scenes, np.random.default_rng([int(self.config["seed"]), 7]))
+        return (f"word attention on {scenes} fresh scenes (rng [seed, 7]):\n"
+                + json.dumps(word_attention_report(self, batch), indent=2))
+
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = super().plot(run_dir, rng)
         paths.append(overlay_figure(self, os.path.join(run_dir, "attention_overlay.png"), rng))
@@ -437,12 +446,9 @@ def main(argv: list[str] | None = None) -> int:
         print(length_figure(argv[1], argv[2:]))
         return 0
     if len(argv) in (2, 3) and argv[0] == "word-attention":
-        import json
         from ..training import loop   # this module's experiments are registered by now
-        experiment, config, _, _ = loop.restore_run(argv[1])
-        scenes = int(argv[2]) if len(argv) == 3 else 512
-        batch = experiment.task_generator.batch(scenes, np.random.default_rng([int(config["seed"]), 7]))
-        print(json.dumps(word_attention_report(experiment, batch), indent=2))
+        experiment, _, _, _ = loop.restore_run(argv[1])
+        print(experiment.report(argv[1], int(argv[2]) if len(argv) == 3 else 1024))
         return 0
     print("usage: python -m tinyaug.experiments.attention length-figure OUT.png RUN_DIR [RUN_DIR ...]\n"
           "       python -m tinyaug.experiments.attention word-attention CAPTIONER_RUN_DIR [SCENES]")

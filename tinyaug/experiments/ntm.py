@@ -223,11 +223,14 @@ class NTMExperiment(SequenceExperiment):
                     lines.append(f"by {option} (100 sequences each, seed 11), bits / wrong bits per "
                                  f"sequence: " + "; ".join(cells))
             return "\n".join(lines)
-        rng = np.random.default_rng(seed)
+        return self.copy_report(np.random.default_rng(seed), sequences, f"seed {seed}")
+
+    def copy_report(self, rng: np.random.Generator, sequences: int = 1000, source: str = "") -> str:
+        """Copy's report (see ``report``) drawn from ``rng``, which it advances."""
         scores = self.score(sequences, rng)
         bits, wrong, zero_first = scores["bits"], scores["wrong"], scores["zero_first"]
         lines = [f"lengths {self.task_generator.min_length}–{self.task_generator.max_length}, "
-                 f"{sequences} fresh sequences (seed {seed}): {bits.mean():.4f} bits/sequence, "
+                 f"{sequences} fresh sequences ({source or 'rng given'}): {bits.mean():.4f} bits/sequence, "
                  f"{wrong.mean():.4f} wrong bits/sequence"]
         if zero_first.any():
             lines.append(f"  {zero_first.sum()} sequences start with an all-zero vector: "
