@@ -125,3 +125,8 @@ def test_python_dash_m_tinyaug_is_the_command(tmp_path):
     debug = subprocess.run([sys.executable, "-m", "tinyaug", "--traceback", "eval",
                             str(tmp_path / "none")], capture_output=True, text=True, env=env)
     assert debug.returncode == 1 and "Traceback" in debug.stderr and "RunFolderError" in debug.stderr
+
+
+def test_explain_on_a_run_that_cannot_explain(capsys, saved_run):
+    assert_fails(capsys, ["explain", saved_run, "what is 2 plus 3"],
+                 "copy/lstm run; only Neural Programmer runs explain questions")

@@ -234,6 +234,17 @@ class ReversalExperiment(Seq2SeqExperiment):
             metrics[f"exact_match_at_{length}"] = float(exact_match(ids, batch.target, batch.target_mask).mean())
         return metrics
 
+    def report(self, run_dir: str, strings: int = 256) -> str:
+        """Exact match (greedy decoding) against string length: ``strings`` fresh strings of
+        each length 5, 10, ..., max_length, drawn from the generator seeded ``[seed, 5]``."""
+        rng = np.random.default_rng([int(self.config["seed"]), 5])
+        cells = []
+        for length in range(5, int(self.config["max_length"]) + 1, 5):
+            batch = self.task_generator.batch(strings, rng, length=length)
+            ids, _ = self.decode(batch)
+            cells.append(f"{length}: {exact_match(ids, batch.target, batch.target_mask).mean():.4f}")
+        return f"exact match by length ({strings} fresh strings each, rng [seed, 5]): " + "; ".join(cells)
+
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = super().plot(run_dir, rng)
         table = os.path.join(run_dir, "length_accuracy.csv")
@@ -262,7 +273,7 @@ def length_figure(path: str, run_dirs: list[str]) -> str:
         lines[label] = ([int(r["length"]) for r in rows], [100 * float(r["exact_match"]) for r in rows])
     return curves.compare_curves(lines, path, "input length (symbols)", "sequences exactly right (%)",
                                  title="string reversal", ylim=(-3, 103), figsize=(5.5, 3.6),
-                                 markersize=6)
+                                 markersize=6, linewidth=1.5)
 
 
 @register

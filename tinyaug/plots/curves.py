@@ -41,7 +41,8 @@ def learning_curve(columns: dict[str, np.ndarray], metric: str, path: str,
 def compare_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: str, xlabel: str,
                    ylabel: str, title: str = "", log_y: bool = False, target: float | None = None,
                    ylim: tuple[float, float] | None = None, figsize: tuple[float, float] = (6, 3.6),
-                   markersize: float = 3, legend_size: float | None = None) -> str:
+                   markersize: float = 3, linewidth: float = 1,
+                   legend_size: float | None = None) -> str:
     """Several runs on one axis: ``curves`` maps a label to (x, y) arrays (NaNs are skipped);
     ``target`` draws a dashed horizontal line there (e.g. the error a task counts as solved).
     Returns ``path``."""
@@ -50,7 +51,7 @@ def compare_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: str, 
     for label, (x, y) in curves.items():
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         keep = np.isfinite(y)
-        axes.plot(x[keep], y[keep], "o-", markersize=markersize, linewidth=1, label=label)
+        axes.plot(x[keep], y[keep], "o-", markersize=markersize, linewidth=linewidth, label=label)
     if target is not None:
         axes.axhline(target, color="black", linestyle="--", linewidth=0.8)
     axes.set_xlabel(xlabel)
