@@ -18,7 +18,8 @@ batch is depends on the kind of task:
 
 Every task subclasses ``Task``, sets ``name`` and ``defaults`` (its constructor's parameters)
 and is decorated with ``@register_task``; ``tinyaug.tasks`` imports every task module, so
-``make_task(name)`` finds each one and ``tinyaug list`` shows them. A complete new task::
+``make_task(name)`` finds each one and ``tinyaug list`` shows them. The shape of a task
+(CONTRIBUTING.md has a complete one)::
 
     @register_task
     class Parity(Task):
