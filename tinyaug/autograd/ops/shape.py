@@ -135,7 +135,12 @@ class GetItem(Function):
         once = _selects_each_element_once(self.index, self.input_shape)
         if type(grad) is Tensor:  # create_graph: the scatter becomes a recorded op
             return ScatterAdd.apply(grad, index=self.index, shape=self.input_shape, once=once)
-        return _scatter_into_zeros(self.xp, grad, self.index, self.input_shape, once)
+        full = self.xp.zeros(self.input_shape, dtype=grad.dtype)  # _scatter_into_zeros, inlined
+        if once:
+            full[self.index] = grad
+        else:
+            backends.backend_of(full).scatter_add(full, self.index, grad)
+        return full
 
 
 def _unwrap_index(index):
