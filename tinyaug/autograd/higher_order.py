@@ -44,7 +44,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         if not x.requires_grad:
             raise GraphError(f"grad(): input {index} (shape {x.shape}) does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
-    found = _walk(outputs, _seeds(outputs, grad_outputs), create_graph, retain, targets=inputs)
+    found = _walk(outputs, _seeds(outputs, grad_outputs, "grad()"), create_graph, retain,
+                  targets=inputs)
     result = []
     for index, x in enumerate(inputs):
         g = found.get(id(x))
@@ -60,8 +61,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 def backward_create_graph(root: Tensor, grad_output=None, retain_graph: bool | None = None) -> None:
     """``root.backward(grad, create_graph=True)``: leaves' ``.grad`` become tensors with a graph."""
     retain = True if retain_graph is None else retain_graph
-    _walk((root,), _seeds((root,), None if grad_output is None else (grad_output,)), True, retain,
-          targets=None)
+    seeds = _seeds((root,), None if grad_output is None else (grad_output,), "backward()")
+    _walk((root,), seeds, True, retain, targets=None)
 
 
 # -- the walk ------------------------------------------------------------------------------
@@ -73,28 +74,28 @@ def _as_tuple(values, what: str) -> tuple:
     return values
 
 
-def _seeds(outputs: tuple, grad_outputs) -> list:
+def _seeds(outputs: tuple, grad_outputs, caller: str) -> list:
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (tuple, list)):
         grad_outputs = (grad_outputs,)
     if len(grad_outputs) != len(outputs):
-        raise GraphError(f"grad(): {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+        raise GraphError(f"{caller}: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     seeds = []
     for index, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
-            raise GraphError(f"grad(): output {index} does not require grad (no input of the ops "
+            raise GraphError(f"{caller}: output {index} does not require grad (no input of the ops "
                              "that made it requires grad, or it was made under no_grad())")
         backend = backends.backend_of(out.data)
         if g is None:
             if out.data.size != 1:
-                raise GraphError(f"grad(): grad_outputs can be omitted only for outputs with one "
+                raise GraphError(f"{caller}: grad_outputs can be omitted only for outputs with one "
                                  f"element; output {index} has shape {out.shape}")
             g = backend.xp.ones_like(out.data)
         elif not isinstance(g, Tensor) and backends._BY_ARRAY_TYPE.get(type(g)) is not backend:
             g = backend.asarray(g, dtype=out.data.dtype)
         if tuple(g.shape) != out.shape:
-            raise ShapeError(f"grad(): grad_outputs[{index}] has shape {tuple(g.shape)} but "
+            raise ShapeError(f"{caller}: grad_outputs[{index}] has shape {tuple(g.shape)} but "
                              f"output {index} has shape {out.shape}")
         seeds.append(g)
     return seeds
