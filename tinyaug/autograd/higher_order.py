@@ -38,7 +38,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     on, instead of raising ``GraphError``. Never reads or writes any ``.grad``.
     """
     outputs = _as_tuple(outputs, "outputs")
-    single = isinstance(inputs, Tensor)
     inputs = _as_tuple(inputs, "inputs")
     for index, x in enumerate(inputs):
         if not x.requires_grad:
@@ -55,7 +54,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         if g is not None and not isinstance(g, Tensor):
             g = Tensor._from_op(g, False, None, 0)
         result.append(g)
-    return tuple(result) if not single or len(result) != 1 else (result[0],)
+    return tuple(result)
 
 
 def backward_create_graph(root: Tensor, grad_output=None, retain_graph: bool | None = None) -> None:
