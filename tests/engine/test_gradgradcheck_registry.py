@@ -7,6 +7,8 @@ models may not (they raise a ``GraphError`` naming their composite alternative, 
 """
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -27,12 +29,35 @@ def test_gradgradcheck(case):
     assert ta.gradgradcheck(case.fn, leaves, **case.check) is True
 
 
-def test_every_double_backward_op_has_a_gradgradcheck_case():
+def _claiming_ops_without_a_case() -> list[str]:
     covered = {op for case in GRADGRAD_CASES for op in case.ops}
-    missing = sorted(f"{c.__module__}.{c.__qualname__}" for c in _all_function_classes()
-                     if _is_concrete(c) and c.double_backward and c not in covered)
+    return sorted(f"{c.__module__}.{c.__qualname__}" for c in _all_function_classes()
+                  if _is_concrete(c) and c.double_backward and c not in covered)
+
+
+def test_every_double_backward_op_has_a_gradgradcheck_case():
+    missing = _claiming_ops_without_a_case()
     assert not missing, ("ops that claim double_backward but have no OpCase run through "
                          "gradgradcheck (gradgrad=True) in tests/opcases/: " + ", ".join(missing))
+
+
+def test_the_coverage_check_sees_a_new_claiming_op():
+    class Twice(ta.Function):
+        double_backward = True
+
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad):
+            return 2 * grad
+
+    Twice.__module__ = "tinyaug.autograd.ops.new_family"
+    try:
+        assert "tinyaug.autograd.ops.new_family." + Twice.__qualname__ in _claiming_ops_without_a_case()
+    finally:  # classes live in reference cycles: collect it, so no later registry test sees it
+        del Twice
+        gc.collect()
+    assert not any(c.__module__.endswith("new_family") for c in _all_function_classes())
 
 
 def test_every_primitive_op_supports_double_backward():
