@@ -17,6 +17,7 @@ Workloads (float32, numpy backend, one BLAS thread advised):
   16, memory 128 x 20, clipping, Adam).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/ab_engine.py --baseline ../main
+    python benchmarks/ab_engine.py --baseline . --current ../main     # the slots swapped
     python benchmarks/ab_engine.py --baseline ../main --count-calls   # calls per step, exact
 """
 from __future__ import annotations
@@ -156,12 +157,16 @@ def count_calls(name: str, baseline, current) -> tuple:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", required=True, help="path of the other checkout")
+    parser.add_argument("--current", help="import `tinyaug` from this checkout instead of this "
+                        "script's (to swap the two slots: --current ../main --baseline .)")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=3, help="calls per version per round (min kept)")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--count-calls", action="store_true",
                         help="print the Python function calls per step of each version and exit")
     args = parser.parse_args()
+    if args.current:
+        sys.path.insert(0, os.path.abspath(args.current))
     import tinyaug as current
     baseline = load_baseline(args.baseline)
     print(f"this: {os.path.dirname(current.__file__)}   baseline: {os.path.dirname(baseline.__file__)}")
