@@ -286,3 +286,10 @@ def test_tensor_xp_names_a_missing_function():
     from tinyaug.autograd.tensor_xp import tensor_xp
     with pytest.raises(ta.GraphError, match=r"xp\.fft"):
         tensor_xp(np).fft
+
+
+def test_grad_results_do_not_share_memory():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    ga, gb = ta.grad((a + b).sum(), [a, b])  # Add hands one gradient array to both inputs
+    ga.data[...] = 0.0
+    np.testing.assert_allclose(ta.to_numpy(gb), [1.0, 1.0])

@@ -182,7 +182,10 @@ def _send(x: Tensor, g, pending, outputs, heap, found, targets, visit) -> None:
             _accumulate_leaf(x, g)
         else:
             previous = found.get(id(x))
-            found[id(x)] = g if previous is None else previous + g
+            if previous is not None:
+                found[id(x)] = previous + g
+            else:  # a copy of a raw array: backward may hand one array to several inputs
+                found[id(x)] = g if isinstance(g, Tensor) else g.copy()
         return
     if visit is not None and creator not in visit:
         return
