@@ -20,6 +20,8 @@ class OpCase:
     (passed through, not checked). Keep them small: full Jacobians are computed.
     ``check``: extra keyword arguments for ``ta.gradcheck`` (atol, rtol, eps, ...).
     ``noncontiguous``: also run with every float input as a strided (non-contiguous) view.
+    ``gradgrad``: also ``ta.gradgradcheck`` the case (second derivatives) when every op in
+    ``ops`` claims ``double_backward``; False only with a reason beside the case.
     """
 
     name: str
@@ -28,6 +30,7 @@ class OpCase:
     inputs: Callable
     check: dict = field(default_factory=dict)
     noncontiguous: bool = True
+    gradgrad: bool = True
 
     def __repr__(self) -> str:
         return self.name

@@ -12,7 +12,7 @@ from tinyaug.autograd.ops import arithmetic as ar
 from tinyaug.autograd.ops import elementwise as el
 from tinyaug.autograd.ops import linalg as la
 from tinyaug.autograd.ops import losses as lo
-from tinyaug.autograd.ops import nn as nn_ops
+from tinyaug.autograd.ops import neural as nn_ops
 from tinyaug.autograd.ops import reductions as rd
 from tinyaug.autograd.ops import shape as sh
 
@@ -231,6 +231,12 @@ CASES = [
     C("roll_flat", [sh.Roll], lambda x: ta.roll(x, 5), inputs(normal(3, 4))),
     C("take_along_axis_repeats", [sh.TakeAlongAxis], lambda x, i: ta.take_along_axis(x, i, axis=1),
       lambda rng: [rng.standard_normal((3, 4)), np.array([[0, 0, 3], [1, 2, 2], [3, 3, 3]])]),
+    C("scatter_add_repeats", [sh.ScatterAdd],
+      lambda v: sh.ScatterAdd.apply(v, index=np.array([0, 2, 2, 0]), shape=(3, 2), once=False),
+      inputs(normal(4, 2))),
+    C("scatter_add_once_slices", [sh.ScatterAdd],
+      lambda v: sh.ScatterAdd.apply(v, index=(slice(None), slice(1, 4)), shape=(2, 5), once=True),
+      inputs(normal(2, 3))),
     C("take_along_axis_axis0", [sh.TakeAlongAxis], lambda x, i: ta.take_along_axis(x, i, axis=0),
       lambda rng: [rng.standard_normal((3, 4)), np.array([[2, 0, 1, 1], [2, 2, 0, 1]])]),
 ]

@@ -5,7 +5,7 @@ import numpy as np
 from tinyaug.autograd.ops.arithmetic import Multiply
 from tinyaug.autograd.ops.elementwise import Log, Sigmoid, Softplus
 from tinyaug.autograd.ops.linalg import Matmul
-from tinyaug.autograd.ops.nn import CircularConvolution, CosineSimilarity, Softmax
+from tinyaug.autograd.ops.neural import CircularConvolution, CosineSimilarity, Softmax
 from tinyaug.models.ntm.addressing import FusedAddressing, address, address_composite
 from tinyaug.models.ntm.memory import MemoryWrite, write, write_composite
 

@@ -5,7 +5,7 @@ import numpy as np
 from tinyaug.autograd.ops.arithmetic import Add, Multiply, Subtract
 from tinyaug.autograd.ops.elementwise import Maximum, Minimum
 from tinyaug.autograd.ops.linalg import Einsum
-from tinyaug.autograd.ops.nn import Softmax
+from tinyaug.autograd.ops.neural import Softmax
 from tinyaug.autograd.ops.reductions import Sum
 from tinyaug.models.programmer import operations as O
 from tinyaug.models.programmer.controller import masked_softmax

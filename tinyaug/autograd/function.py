@@ -46,6 +46,12 @@ class Function:
     # input that needs a gradient. ``run``/``run_unary`` set them on the instance otherwise.
     xp = numpy
     needs_input_grad = (True,)
+    # Second order (``create_graph=True``, ``ta.grad``, ``gradgradcheck``): True when
+    # ``backward`` uses only ``self.xp`` functions, operators and array methods that tensors
+    # share, so that it can run on tensors and be recorded (see ``higher_order.py``).
+    # ``composite``: for a fused kernel that cannot, the differentiable alternative to name.
+    double_backward = False
+    composite = None
 
     def __init__(self, **params: Any) -> None:
         self.__dict__.update(params)
@@ -68,10 +74,6 @@ class Function:
         if len(inputs) == 1:
             return run_unary(fn, inputs[0])
         return run(fn, inputs)
-
-    def release(self) -> None:
-        """Drop everything saved for backward; a later backward through this op is an error."""
-        self.__dict__.clear()  # ``inputs`` falls back to the class default, None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

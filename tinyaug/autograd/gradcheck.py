@@ -19,7 +19,7 @@ import numpy as np
 from .. import backends
 from .errors import GradcheckError
 from .state import no_grad
-from .tensor import Tensor, tensor
+from .tensor import Tensor, tensor, to_numpy
 
 
 def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
@@ -210,3 +210,51 @@ def _compare(analytic, numeric, atol, rtol, i, leaf, mode, sizes) -> None:
             f"{tuple(int(k) for k in element)} for output element {int(out_index)}: analytic "
             f"{analytic[out_index, in_index]:.8g} vs numeric {numeric[out_index, in_index]:.8g} "
             f"(atol {atol}, rtol {rtol}); {int((excess > 0).sum())} of {excess.size} Jacobian entries disagree")
+
+
+def gradgradcheck(fn: Callable, inputs: Sequence, grad_outputs: Sequence | None = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, full_limit: int = 128,
+                  directions: int = 4, samples: int = 16, seed: int = 0) -> bool:
+    """Check the second derivatives of ``fn(*inputs)``: ``gradcheck`` of its first derivative.
+
+    The first derivative is ``G(x) = ta.grad(<u, fn(x)>, x, create_graph=True)`` with a fixed
+    random upstream gradient ``u`` per output (or ``grad_outputs``): a function of the inputs
+    whose analytic backward is the double backward of ``fn``, and whose finite differences use
+    the analytic first derivative. Same arguments and float64 rules as ``gradcheck``; raises
+    ``GradcheckError`` whose message starts with ``gradgradcheck`` and names the input, the
+    first-derivative output (one per checked input) and the worst element.
+    """
+    from .higher_order import grad as grad_of
+    from .state import enable_grad
+
+    leaves = [_as_float64_leaf(x) for x in inputs]
+    checked = [i for i, x in enumerate(leaves) if x.requires_grad]
+    if not checked:
+        raise GradcheckError("gradgradcheck: no input requires grad, nothing to check")
+    with no_grad():
+        shapes = [o.shape for o in _outputs(fn, leaves)]
+    rng = np.random.default_rng(seed + 1)
+    upstream = ([rng.standard_normal(s) for s in shapes] if grad_outputs is None
+                else [to_numpy(g).astype(np.float64) for g in grad_outputs])
+
+    def first_derivative(*xs):
+        with enable_grad():
+            outs = _outputs(fn, xs)
+            pairs = [(o, u) for o, u in zip(outs, upstream) if o.requires_grad]
+            wanted = [xs[i] for i in checked]
+            if not pairs:
+                return tuple(tensor(np.zeros(x.shape)) for x in wanted)
+            total = None
+            for o, u in pairs:
+                term = (o * tensor(backends.backend_of(o.data).from_host(u).astype(o.dtype))).sum()
+                total = term if total is None else total + term
+            grads = grad_of(total, wanted, create_graph=True, allow_unused=True)
+        return tuple(tensor(backends.backend_of(x.data).xp.zeros(x.shape, dtype=x.dtype)) if g is None
+                     else g for x, g in zip(wanted, grads))
+
+    try:
+        return gradcheck(first_derivative, leaves, eps=eps, atol=atol, rtol=rtol,
+                         full_limit=full_limit, directions=directions, samples=samples, seed=seed)
+    except GradcheckError as exc:
+        raise GradcheckError("gradgradcheck (second derivatives; output k is the gradient of "
+                             f"checked input k): {exc}") from None

@@ -91,7 +91,7 @@ def run_backward(root, grad=None, retain_graph: bool = False) -> None:
                 else:
                     _heappush(heap, (-creator.sequence, creator))
         if not retain_graph:
-            node.__dict__.clear()  # Function.release, inlined: frees the saved buffers
+            node.__dict__.clear()  # frees the saved buffers; ``inputs`` falls back to None
         if follow is not None:
             if heap and heap[0][0] < -follow.sequence:  # another op became due first
                 _heappush(heap, (-follow.sequence, follow))

@@ -134,14 +134,21 @@ class Tensor:
         return Cast.apply(self, dtype=np.dtype(dtype))
 
     # -- autodiff ---------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         ``grad``: the upstream gradient, of this tensor's shape; may be omitted only for a
-        tensor with one element. ``retain_graph``: keep the saved buffers for another backward.
+        tensor with one element. ``retain_graph``: keep the saved buffers for another backward
+        (default: ``create_graph``). ``create_graph``: record the backward pass, so that the
+        gradients, then tensors in ``.grad``, can be differentiated again.
         """
+        if create_graph:
+            from .higher_order import backward_create_graph
+            backward_create_graph(self, grad, retain_graph)
+            return
         from .graph import run_backward
-        run_backward(self, grad, retain_graph)
+        run_backward(self, grad, bool(retain_graph))
 
     def zero_grad(self) -> None:
         self.grad = None

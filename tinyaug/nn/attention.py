@@ -47,6 +47,8 @@ class MaskedSoftmax(Function):
     at masked positions since α is zero there. The mask gets no gradient.
     """
 
+    double_backward = True  # the backward is operators and array methods on the output only
+
     def forward(self, scores, mask):
         xp = self.xp
         mask = xp.broadcast_to(mask.astype(bool), scores.shape)

@@ -76,6 +76,8 @@ class FusedLSTMCell(Function):
     Shapes: x (B, I), h and c (B, H), W_x (I, 4H), W_h (H, 4H), b (4H,); h', c' (B, H).
     """
 
+    composite = "LSTMCell(..., fused=False) (lstm_cell_composite in tinyaug/models/lstm.py)"
+
     def forward(self, x, h, c, weight_input, weight_hidden, bias):
         _check_cell_shapes("FusedLSTMCell", x, h, c, weight_input, weight_hidden, bias)
         xp = self.xp
@@ -112,6 +114,8 @@ class FusedLSTMSequence(Function):
     c_T (B, H) the final cell state. Backward is backpropagation through time over the saved
     gate activations.
     """
+
+    composite = "LSTM(..., fused=False) (lstm_sequence_composite in tinyaug/models/lstm.py)"
 
     def forward(self, xs, h0, c0, weight_input, weight_hidden, bias):
         if xs.ndim != 3:

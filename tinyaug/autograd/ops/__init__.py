@@ -4,7 +4,7 @@ from .elementwise import (abs, clip, exp, log, log1p, maximum, minimum, relu, si
                           sqrt, tanh, where)
 from .linalg import einsum, matmul
 from .losses import binary_cross_entropy_with_logits, cross_entropy, huber, mse
-from .nn import circular_convolution, cosine_similarity, dropout, log_softmax, softmax
+from .neural import circular_convolution, cosine_similarity, dropout, log_softmax, softmax
 from .reductions import cumprod, cumsum, logsumexp, max, mean, min, sum, var
 from .shape import (broadcast_to, concatenate, expand_dims, getitem, pad, reshape, roll, split,
                     squeeze, stack, swapaxes, take_along_axis, transpose)

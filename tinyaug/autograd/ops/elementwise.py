@@ -12,8 +12,12 @@ from ..function import Function, run_unary
 from ..tensor import as_tensor
 from ._util import pair, unbroadcast
 
+_new = object.__new__  # ``run_unary(_new(Op), x)`` is ``Op.apply(x)`` without the dispatch
+
 
 class Exp(Function):
+    double_backward = True
+
     def forward(self, x):
         self.out = self.xp.exp(x)
         return self.out
@@ -22,7 +26,13 @@ class Exp(Function):
         return grad * self.out
 
 
+def exp(x):
+    return run_unary(_new(Exp), x)
+
+
 class Log(Function):
+    double_backward = True
+
     def forward(self, x):
         self.x = x
         return self.xp.log(x)
@@ -31,7 +41,13 @@ class Log(Function):
         return grad / self.x
 
 
+def log(x):
+    return run_unary(_new(Log), x)
+
+
 class Log1p(Function):
+    double_backward = True
+
     def forward(self, x):
         self.x = x
         return self.xp.log1p(x)
@@ -40,7 +56,13 @@ class Log1p(Function):
         return grad / (1 + self.x)
 
 
+def log1p(x):
+    return run_unary(_new(Log1p), x)
+
+
 class Sqrt(Function):
+    double_backward = True
+
     def forward(self, x):
         self.out = self.xp.sqrt(x)
         return self.out
@@ -49,7 +71,13 @@ class Sqrt(Function):
         return grad / (2 * self.out)
 
 
+def sqrt(x):
+    return run_unary(_new(Sqrt), x)
+
+
 class Abs(Function):
+    double_backward = True
+
     def forward(self, x):
         self.x = x
         return self.xp.abs(x)
@@ -58,7 +86,13 @@ class Abs(Function):
         return grad * self.xp.sign(self.x)
 
 
+def abs(x):  # noqa: A001 - NumPy's name
+    return run_unary(_new(Abs), x)
+
+
 class Tanh(Function):
+    double_backward = True
+
     def forward(self, x):
         self.out = self.xp.tanh(x)
         return self.out
@@ -67,7 +101,13 @@ class Tanh(Function):
         return grad * (1 - self.out * self.out)
 
 
+def tanh(x):
+    return run_unary(_new(Tanh), x)
+
+
 class Sigmoid(Function):
+    double_backward = True
+
     def forward(self, x):
         # 0.5 * (1 + tanh(x / 2)) equals 1 / (1 + exp(-x)) and never overflows.
         self.out = 0.5 * (self.xp.tanh(0.5 * x) + 1)
@@ -77,7 +117,13 @@ class Sigmoid(Function):
         return grad * self.out * (1 - self.out)
 
 
+def sigmoid(x):
+    return run_unary(_new(Sigmoid), x)
+
+
 class Relu(Function):
+    double_backward = True
+
     def forward(self, x):
         self.positive = x > 0
         return x * self.positive
@@ -86,8 +132,14 @@ class Relu(Function):
         return grad * self.positive
 
 
+def relu(x):
+    return run_unary(_new(Relu), x)
+
+
 class Softplus(Function):
     """log(1 + exp(x)), computed as logaddexp(0, x): no overflow at x = 1e4."""
+
+    double_backward = True
 
     def forward(self, x):
         self.x = x
@@ -97,7 +149,13 @@ class Softplus(Function):
         return grad * (0.5 * (self.xp.tanh(0.5 * self.x) + 1))
 
 
+def softplus(x):
+    return run_unary(_new(Softplus), x)
+
+
 class Maximum(Function):
+    double_backward = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return self.xp.maximum(a, b)
@@ -108,7 +166,13 @@ class Maximum(Function):
                 unbroadcast(grad * (1 - share_a), self.b.shape))
 
 
+def maximum(a, b):
+    return Maximum.apply(*pair(a, b))
+
+
 class Minimum(Function):
+    double_backward = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return self.xp.minimum(a, b)
@@ -119,7 +183,13 @@ class Minimum(Function):
                 unbroadcast(grad * (1 - share_a), self.b.shape))
 
 
+def minimum(a, b):
+    return Minimum.apply(*pair(a, b))
+
+
 class Clip(Function):
+    double_backward = True
+
     def forward(self, x):
         lo = -np.inf if self.lo is None else self.lo
         hi = np.inf if self.hi is None else self.hi
@@ -130,8 +200,15 @@ class Clip(Function):
         return grad * self.inside
 
 
+def clip(x, lo=None, hi=None):
+    """Clamp to ``[lo, hi]`` (either may be None)."""
+    return Clip.apply(x, lo=lo, hi=hi)
+
+
 class Where(Function):
     """``where(condition, a, b)``; the boolean condition gets no gradient."""
+
+    double_backward = True
 
     def forward(self, condition, a, b):
         if condition.dtype != bool:
@@ -146,8 +223,16 @@ class Where(Function):
                 unbroadcast(self.xp.where(self.condition, zero, grad), self.b_shape))
 
 
+def where(condition, a, b):
+    """Elementwise ``a if condition else b``, broadcasting all three."""
+    a, b = pair(a, b)
+    return Where.apply(as_tensor(condition, like=a), a, b)
+
+
 class Cast(Function):
     """A dtype conversion; the gradient is cast back to the input's dtype."""
+
+    double_backward = True
 
     def forward(self, x):
         self.source = x.dtype
@@ -155,61 +240,3 @@ class Cast(Function):
 
     def backward(self, grad):
         return grad.astype(self.source)
-
-
-_new = object.__new__  # ``run_unary(_new(Op), x)`` is ``Op.apply(x)`` without the dispatch
-
-
-def exp(x):
-    return run_unary(_new(Exp), x)
-
-
-def log(x):
-    return run_unary(_new(Log), x)
-
-
-def log1p(x):
-    return run_unary(_new(Log1p), x)
-
-
-def sqrt(x):
-    return run_unary(_new(Sqrt), x)
-
-
-def abs(x):  # noqa: A001 - NumPy's name
-    return run_unary(_new(Abs), x)
-
-
-def tanh(x):
-    return run_unary(_new(Tanh), x)
-
-
-def sigmoid(x):
-    return run_unary(_new(Sigmoid), x)
-
-
-def relu(x):
-    return run_unary(_new(Relu), x)
-
-
-def softplus(x):
-    return run_unary(_new(Softplus), x)
-
-
-def maximum(a, b):
-    return Maximum.apply(*pair(a, b))
-
-
-def minimum(a, b):
-    return Minimum.apply(*pair(a, b))
-
-
-def clip(x, lo=None, hi=None):
-    """Clamp to ``[lo, hi]`` (either may be None)."""
-    return Clip.apply(x, lo=lo, hi=hi)
-
-
-def where(condition, a, b):
-    """Elementwise ``a if condition else b``, broadcasting all three."""
-    a, b = pair(a, b)
-    return Where.apply(as_tensor(condition, like=a), a, b)

@@ -9,6 +9,8 @@ from ._util import pair, unbroadcast
 class Matmul(Function):
     """``a @ b`` with NumPy's rules: 1-D operands are promoted, batch dimensions broadcast."""
 
+    double_backward = True
+
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(f"matmul: {a.shape} @ {b.shape}: operands must have at least one dimension")
@@ -37,10 +39,16 @@ class Matmul(Function):
         return ga, gb
 
 
+def matmul(a, b):
+    return Matmul.apply(*pair(a, b))
+
+
 class Einsum(Function):
     """``einsum(subscripts, *operands)`` with explicit letters (no ``...``, no repeated
     letter within one operand). The gradient of operand k is the einsum of the output
     gradient with the other operands, broadcast over letters that only operand k has."""
+
+    double_backward = True
 
     def forward(self, *operands):
         inputs, output = _parse_subscripts(self.subscripts, len(operands))
@@ -76,6 +84,10 @@ class Einsum(Function):
         return tuple(grads)
 
 
+def einsum(subscripts: str, *operands):
+    return Einsum.apply(*operands, subscripts=subscripts)
+
+
 def _parse_subscripts(subscripts: str, count: int):
     spec = subscripts.replace(" ", "")
     if "." in spec:
@@ -94,11 +106,3 @@ def _parse_subscripts(subscripts: str, count: int):
             raise ShapeError(f"einsum '{subscripts}': repeated letters within one operand "
                              f"('{letters}', a diagonal) are not supported")
     return inputs, output
-
-
-def matmul(a, b):
-    return Matmul.apply(*pair(a, b))
-
-
-def einsum(subscripts: str, *operands):
-    return Einsum.apply(*operands, subscripts=subscripts)

@@ -7,7 +7,18 @@ from ..function import Function
 from ..tensor import as_tensor
 from ._util import unbroadcast
 from .arithmetic import subtract
+from .neural import log_softmax
 from .reductions import mean, sum as sum_
+
+
+def _reduce(loss, reduction: str, op: str):
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return sum_(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -15,6 +26,8 @@ class BinaryCrossEntropyWithLogits(Function):
 
     Exact for any logit, no overflow at ±1e4. d/dx = σ(x) − t; d/dt = −x.
     """
+
+    double_backward = True
 
     def forward(self, logits, targets):
         xp = self.xp
@@ -33,9 +46,21 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gt
 
 
+def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
+    """BCE on logits (natural log units), stable for any logit."""
+    targets = as_tensor(targets, like=logits)
+    if targets.shape != logits.shape:
+        raise ShapeError(f"binary_cross_entropy_with_logits: logits {logits.shape} and targets "
+                         f"{targets.shape} differ in shape")
+    return _reduce(BinaryCrossEntropyWithLogits.apply(logits, targets), reduction,
+                   "binary_cross_entropy_with_logits")
+
+
 class CrossEntropy(Function):
     """−log softmax(logits)[target] per position. ``logits``: (..., classes); ``targets``:
     integer class indices of shape (...). Backward: softmax − one_hot(target)."""
+
+    double_backward = True
 
     def forward(self, logits, targets):
         xp = self.xp
@@ -51,44 +76,14 @@ class CrossEntropy(Function):
         self.log_probs, self.targets = log_probs, targets
         return -xp.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
 
+    def save_for_graph(self, inputs, outputs):
+        self.log_probs = log_softmax(inputs[0], axis=-1)  # create_graph: as a tensor of the logits
+
     def backward(self, grad):
         xp = self.xp
         gradient = xp.exp(self.log_probs)
         one_hot = xp.arange(gradient.shape[-1]) == self.targets[..., None]
         return (gradient - one_hot) * grad[..., None], None
-
-
-class Huber(Function):
-    """0.5 x² where |x| ≤ δ, else δ (|x| − δ/2); gradient clip(x, −δ, δ)."""
-
-    def forward(self, x):
-        xp = self.xp
-        self.x = x
-        magnitude = xp.abs(x)
-        return xp.where(magnitude <= self.delta, 0.5 * x * x, self.delta * (magnitude - 0.5 * self.delta))
-
-    def backward(self, grad):
-        return grad * self.xp.clip(self.x, -self.delta, self.delta)
-
-
-def _reduce(loss, reduction: str, op: str):
-    if reduction == "mean":
-        return mean(loss)
-    if reduction == "sum":
-        return sum_(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
-    """BCE on logits (natural log units), stable for any logit."""
-    targets = as_tensor(targets, like=logits)
-    if targets.shape != logits.shape:
-        raise ShapeError(f"binary_cross_entropy_with_logits: logits {logits.shape} and targets "
-                         f"{targets.shape} differ in shape")
-    return _reduce(BinaryCrossEntropyWithLogits.apply(logits, targets), reduction,
-                   "binary_cross_entropy_with_logits")
 
 
 def cross_entropy(logits, targets, mask=None, reduction: str = "mean"):
@@ -113,12 +108,27 @@ def cross_entropy(logits, targets, mask=None, reduction: str = "mean"):
     return _reduce(loss, reduction, "cross_entropy")
 
 
-def mse(prediction, target, reduction: str = "mean"):
-    """Mean squared error."""
-    difference = subtract(prediction, target)
-    return _reduce(difference * difference, reduction, "mse")
+class Huber(Function):
+    """0.5 x² where |x| ≤ δ, else δ (|x| − δ/2); gradient clip(x, −δ, δ)."""
+
+    double_backward = True
+
+    def forward(self, x):
+        xp = self.xp
+        self.x = x
+        magnitude = xp.abs(x)
+        return xp.where(magnitude <= self.delta, 0.5 * x * x, self.delta * (magnitude - 0.5 * self.delta))
+
+    def backward(self, grad):
+        return grad * self.xp.clip(self.x, -self.delta, self.delta)
 
 
 def huber(prediction, target, delta: float = 1.0, reduction: str = "mean"):
     """Huber loss with threshold ``delta``."""
     return _reduce(Huber.apply(subtract(prediction, target), delta=delta), reduction, "huber")
+
+
+def mse(prediction, target, reduction: str = "mean"):
+    """Mean squared error."""
+    difference = subtract(prediction, target)
+    return _reduce(difference * difference, reduction, "mse")

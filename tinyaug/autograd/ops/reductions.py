@@ -10,6 +10,8 @@ from ._util import expand_reduced, normalize_axis
 
 
 class Sum(Function):
+    double_backward = True
+
     def forward(self, x):
         self.shape = x.shape
         self.axes = normalize_axis(self.axis, x.ndim, "sum")
@@ -20,7 +22,13 @@ class Sum(Function):
         return self.xp.broadcast_to(grad, self.shape)
 
 
+def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - NumPy's name
+    return Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
 class Mean(Function):
+    double_backward = True
+
     def forward(self, x):
         self.shape = x.shape
         self.axes = normalize_axis(self.axis, x.ndim, "mean")
@@ -35,7 +43,13 @@ class Mean(Function):
         return self.xp.broadcast_to(grad / self.count, self.shape)
 
 
+def mean(x, axis=None, keepdims: bool = False):
+    return Mean.apply(x, axis=axis, keepdims=keepdims)
+
+
 class _Extremum(Function):
+    double_backward = True
+
     _reduce = "max"
 
     def forward(self, x):
@@ -58,12 +72,22 @@ class Max(_Extremum):
     _reduce = "max"
 
 
+def max(x, axis=None, keepdims: bool = False):  # noqa: A001
+    return Max.apply(x, axis=axis, keepdims=keepdims)
+
+
 class Min(_Extremum):
     _reduce = "min"
 
 
+def min(x, axis=None, keepdims: bool = False):  # noqa: A001
+    return Min.apply(x, axis=axis, keepdims=keepdims)
+
+
 class LogSumExp(Function):
     """log(sum(exp(x))) shifted by the max; a slice of all -inf gives -inf and zero gradient."""
+
+    double_backward = True
 
     def forward(self, x):
         xp = self.xp
@@ -77,6 +101,10 @@ class LogSumExp(Function):
         return self.out if self.keepdims else self.out.reshape(
             [s for i, s in enumerate(x.shape) if i not in self.axes])
 
+    def save_for_graph(self, inputs, outputs):
+        # create_graph: ``out`` (kept with the reduced axes) as the output tensor
+        self.out = expand_reduced(outputs[0], self.x.shape, self.axes, self.keepdims)
+
     def backward(self, grad):
         xp = self.xp
         grad = expand_reduced(grad, self.x.shape, self.axes, self.keepdims)
@@ -85,7 +113,13 @@ class LogSumExp(Function):
         return grad * weights
 
 
+def logsumexp(x, axis=None, keepdims: bool = False):
+    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
+
+
 class Var(Function):
+    double_backward = True
+
     def forward(self, x):
         self.x = x
         self.axes = normalize_axis(self.axis, x.ndim, "var")
@@ -101,7 +135,13 @@ class Var(Function):
         return grad * (2.0 / self.denominator) * centred
 
 
+def var(x, axis=None, keepdims: bool = False, ddof: int = 0):
+    return Var.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
 class Cumsum(Function):
+    double_backward = True
+
     def forward(self, x):
         self.axis = normalize_axis(self.axis, x.ndim, "cumsum")[0]
         return x.cumsum(axis=self.axis)
@@ -111,12 +151,18 @@ class Cumsum(Function):
         return xp.flip(xp.flip(grad, self.axis).cumsum(axis=self.axis), self.axis)
 
 
+def cumsum(x, axis: int = -1):
+    return Cumsum.apply(x, axis=axis)
+
+
 class Cumprod(Function):
     """Cumulative product; the backward is exact also where some inputs are zero.
 
     With E_k = prod_{i<k} x_i and S_k = g_k + x_{k+1} S_{k+1} (a backward recurrence),
     d/dx_k = E_k S_k, which never divides by x.
     """
+
+    double_backward = True
 
     def forward(self, x):
         self.axis = normalize_axis(self.axis, x.ndim, "cumprod")[0]
@@ -128,11 +174,14 @@ class Cumprod(Function):
         x = xp.moveaxis(self.x, self.axis, 0)
         g = xp.moveaxis(grad, self.axis, 0)
         exclusive = xp.concatenate([xp.ones_like(x[:1]), x[:-1]], axis=0).cumprod(axis=0)
-        suffix = xp.empty_like(g)
-        suffix[-1] = g[-1]
+        suffix = [g[-1]]  # S_{n-1}, then S_{n-2}, ..., S_0 (a list: no in-place writes)
         for k in range(len(x) - 2, -1, -1):
-            suffix[k] = g[k] + x[k + 1] * suffix[k + 1]
-        return xp.moveaxis(exclusive * suffix, 0, self.axis)
+            suffix.append(g[k] + x[k + 1] * suffix[-1])
+        return xp.moveaxis(exclusive * xp.stack(suffix[::-1], axis=0), 0, self.axis)
+
+
+def cumprod(x, axis: int = -1):
+    return Cumprod.apply(x, axis=axis)
 
 
 class _ignore_divide:
@@ -146,35 +195,3 @@ class _ignore_divide:
     def __exit__(self, *exc):
         import numpy as np
         np.seterr(**self.saved)
-
-
-def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - NumPy's name
-    return Sum.apply(x, axis=axis, keepdims=keepdims)
-
-
-def mean(x, axis=None, keepdims: bool = False):
-    return Mean.apply(x, axis=axis, keepdims=keepdims)
-
-
-def max(x, axis=None, keepdims: bool = False):  # noqa: A001
-    return Max.apply(x, axis=axis, keepdims=keepdims)
-
-
-def min(x, axis=None, keepdims: bool = False):  # noqa: A001
-    return Min.apply(x, axis=axis, keepdims=keepdims)
-
-
-def logsumexp(x, axis=None, keepdims: bool = False):
-    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
-
-
-def var(x, axis=None, keepdims: bool = False, ddof: int = 0):
-    return Var.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
-
-
-def cumsum(x, axis: int = -1):
-    return Cumsum.apply(x, axis=axis)
-
-
-def cumprod(x, axis: int = -1):
-    return Cumprod.apply(x, axis=axis)

@@ -11,6 +11,8 @@ from ._util import normalize_axis, unbroadcast
 
 
 class Reshape(Function):
+    double_backward = True
+
     def forward(self, x):
         self.input_shape = x.shape
         try:
@@ -23,7 +25,35 @@ class Reshape(Function):
         return grad.reshape(self.input_shape)
 
 
+def reshape(x, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return Reshape.apply(x, shape=shape)
+
+
+def expand_dims(x, axis):
+    axes = normalize_axis(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return Reshape.apply(x, shape=tuple(shape))
+
+
+def squeeze(x, axis=None):
+    if axis is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        axes = normalize_axis(axis, x.ndim, "squeeze")
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ShapeError(f"squeeze: axis {a} of shape {x.shape} has length {x.shape[a]}, not 1")
+        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    return Reshape.apply(x, shape=shape)
+
+
 class Transpose(Function):
+    double_backward = True
+
     def forward(self, x):
         if self.axes is None:
             self.axes = tuple(range(x.ndim))[::-1]
@@ -39,13 +69,29 @@ class Transpose(Function):
         return grad.transpose(inverse)
 
 
+def transpose(x, axes=None):
+    return Transpose.apply(x, axes=None if axes is None else tuple(axes))
+
+
+def swapaxes(x, axis1: int, axis2: int):
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return Transpose.apply(x, axes=tuple(axes))
+
+
 class BroadcastTo(Function):
+    double_backward = True
+
     def forward(self, x):
         self.input_shape = x.shape
         return self.xp.broadcast_to(x, self.shape)
 
     def backward(self, grad):
         return unbroadcast(grad, self.input_shape)
+
+
+def broadcast_to(x, shape):
+    return BroadcastTo.apply(x, shape=tuple(shape))
 
 
 def _selects_each_element_once(index, shape) -> bool:
@@ -79,20 +125,66 @@ def _selects_each_element_once(index, shape) -> bool:
 class GetItem(Function):
     """``x[index]``: slices, ints, None, Ellipsis, integer arrays (repeats accumulate), masks."""
 
+    double_backward = True
+
     def forward(self, x):
         self.input_shape, self.dtype = x.shape, x.dtype
         return x[self.index]
 
     def backward(self, grad):
-        full = self.xp.zeros(self.input_shape, dtype=grad.dtype)
-        if _selects_each_element_once(self.index, self.input_shape):
+        once = _selects_each_element_once(self.index, self.input_shape)
+        if type(grad) is Tensor:  # create_graph: the scatter becomes a recorded op
+            return ScatterAdd.apply(grad, index=self.index, shape=self.input_shape, once=once)
+        full = self.xp.zeros(self.input_shape, dtype=grad.dtype)  # _scatter_into_zeros, inlined
+        if once:
             full[self.index] = grad
         else:
             backends.backend_of(full).scatter_add(full, self.index, grad)
         return full
 
 
+def _unwrap_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if type(index) is tuple:
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if type(index) is list:  # NumPy reads a list index as an integer array
+        import numpy as np
+        return np.asarray(index)
+    return index
+
+
+def getitem(x, index):
+    return GetItem.apply(x, index=_unwrap_index(index))
+
+
+def _scatter_into_zeros(xp, values, index, shape: tuple, once: bool):
+    full = xp.zeros(shape, dtype=values.dtype)
+    if once:
+        full[index] = values
+    else:
+        backends.backend_of(full).scatter_add(full, index, values)
+    return full
+
+
+class ScatterAdd(Function):
+    """Zeros of ``shape`` with ``values`` added at ``index`` (repeated positions accumulate;
+    ``once``: no position repeats, so plain assignment does): the adjoint of indexing. It is
+    the backward of ``GetItem`` and ``TakeAlongAxis`` when their graph is recorded
+    (``create_graph``); its own backward is indexing again."""
+
+    double_backward = True
+
+    def forward(self, values):
+        return _scatter_into_zeros(self.xp, values, self.index, self.shape, self.once)
+
+    def backward(self, grad):
+        return grad[self.index]
+
+
 class Concatenate(Function):
+    double_backward = True
+
     def forward(self, *arrays):
         ndim = arrays[0].ndim
         self.axis = normalize_axis(self.axis, ndim, "concatenate")[0]
@@ -114,7 +206,16 @@ class Concatenate(Function):
         return tuple(grads)
 
 
+def concatenate(tensors, axis: int = 0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ShapeError("concatenate: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
 class Stack(Function):
+    double_backward = True
+
     def forward(self, *arrays):
         shapes = {a.shape for a in arrays}
         if len(shapes) != 1:
@@ -127,8 +228,17 @@ class Stack(Function):
         return tuple(self.xp.take(grad, i, axis=self.axis) for i in range(grad.shape[self.axis]))
 
 
+def stack(tensors, axis: int = 0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ShapeError("stack: needs at least one tensor")
+    return Stack.apply(*tensors, axis=axis)
+
+
 class Split(Function):
     """``split(x, sections, axis)``: several outputs; unused pieces get zero gradient."""
+
+    double_backward = True
 
     def forward(self, x):
         self.axis = normalize_axis(self.axis, x.ndim, "split")[0]
@@ -143,8 +253,18 @@ class Split(Function):
         return self.xp.concatenate(grads, axis=self.axis)
 
 
+def split(x, indices_or_sections, axis: int = 0):
+    """NumPy's ``split``: a list of tensors."""
+    sections = indices_or_sections
+    if not isinstance(sections, int):
+        sections = list(sections)
+    return list(Split.apply(x, sections=sections, axis=axis))
+
+
 class Pad(Function):
     """Constant padding (NumPy's ``pad_width``); the gradient is the un-padded slice."""
+
+    double_backward = True
 
     def forward(self, x):
         width = _pad_pairs(self.pad_width, x.ndim)
@@ -153,6 +273,10 @@ class Pad(Function):
 
     def backward(self, grad):
         return grad[self.window]
+
+
+def pad(x, pad_width, constant_values: float = 0.0):
+    return Pad.apply(x, pad_width=pad_width, value=constant_values)
 
 
 def _pad_pairs(pad_width, ndim):
@@ -167,6 +291,8 @@ def _pad_pairs(pad_width, ndim):
 
 
 class Roll(Function):
+    double_backward = True
+
     def forward(self, x):
         return self.xp.roll(x, self.shift, axis=self.axis)
 
@@ -175,8 +301,14 @@ class Roll(Function):
         return self.xp.roll(grad, shift, axis=self.axis)
 
 
+def roll(x, shift, axis=None):
+    return Roll.apply(x, shift=shift, axis=axis)
+
+
 class TakeAlongAxis(Function):
     """``take_along_axis(x, indices, axis)``; repeated indices accumulate in backward."""
+
+    double_backward = True
 
     def forward(self, x, indices):
         self.axis = normalize_axis(self.axis, x.ndim, "take_along_axis")[0]
@@ -187,107 +319,21 @@ class TakeAlongAxis(Function):
         return self.xp.take_along_axis(x, indices, axis=self.axis)
 
     def backward(self, grad):
-        xp = self.xp
-        full = xp.zeros(self.input_shape, dtype=grad.dtype)
-        shape = self.indices.shape
+        indices = self.indices.data if type(self.indices) is Tensor else self.indices  # create_graph
+        xp = backends.backend_of(indices).xp
+        shape = indices.shape
         index = []
         for dim in range(len(shape)):
             if dim == self.axis:
-                index.append(self.indices)
+                index.append(indices)
             else:
                 view = [1] * len(shape)
                 view[dim] = shape[dim]
                 index.append(xp.arange(shape[dim]).reshape(view))
-        index = tuple(xp.broadcast_to(i, grad.shape) for i in index)
-        backends.backend_of(full).scatter_add(full, index, grad)
-        return full, None
-
-
-# -- the NumPy-named wrappers ----------------------------------------------------------------
-
-def reshape(x, *shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return Reshape.apply(x, shape=shape)
-
-
-def transpose(x, axes=None):
-    return Transpose.apply(x, axes=None if axes is None else tuple(axes))
-
-
-def swapaxes(x, axis1: int, axis2: int):
-    axes = list(range(x.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return Transpose.apply(x, axes=tuple(axes))
-
-
-def broadcast_to(x, shape):
-    return BroadcastTo.apply(x, shape=tuple(shape))
-
-
-def expand_dims(x, axis):
-    axes = normalize_axis(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
-    shape = list(x.shape)
-    for a in axes:
-        shape.insert(a, 1)
-    return Reshape.apply(x, shape=tuple(shape))
-
-
-def squeeze(x, axis=None):
-    if axis is None:
-        shape = tuple(s for s in x.shape if s != 1)
-    else:
-        axes = normalize_axis(axis, x.ndim, "squeeze")
-        for a in axes:
-            if x.shape[a] != 1:
-                raise ShapeError(f"squeeze: axis {a} of shape {x.shape} has length {x.shape[a]}, not 1")
-        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
-    return Reshape.apply(x, shape=shape)
-
-
-def _unwrap_index(index):
-    if isinstance(index, Tensor):
-        return index.data
-    if type(index) is tuple:
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if type(index) is list:  # NumPy reads a list index as an integer array
-        import numpy as np
-        return np.asarray(index)
-    return index
-
-
-def getitem(x, index):
-    return GetItem.apply(x, index=_unwrap_index(index))
-
-
-def concatenate(tensors, axis: int = 0):
-    tensors = list(tensors)
-    if not tensors:
-        raise ShapeError("concatenate: needs at least one tensor")
-    return Concatenate.apply(*tensors, axis=axis)
-
-
-def stack(tensors, axis: int = 0):
-    tensors = list(tensors)
-    if not tensors:
-        raise ShapeError("stack: needs at least one tensor")
-    return Stack.apply(*tensors, axis=axis)
-
-
-def split(x, indices_or_sections, axis: int = 0):
-    """NumPy's ``split``: a list of tensors."""
-    sections = indices_or_sections
-    if not isinstance(sections, int):
-        sections = list(sections)
-    return list(Split.apply(x, sections=sections, axis=axis))
-
-
-def pad(x, pad_width, constant_values: float = 0.0):
-    return Pad.apply(x, pad_width=pad_width, value=constant_values)
-
-
-def roll(x, shift, axis=None):
-    return Roll.apply(x, shift=shift, axis=axis)
+        index = tuple(xp.broadcast_to(i, shape) for i in index)
+        if type(grad) is Tensor:  # create_graph: the scatter becomes a recorded op
+            return ScatterAdd.apply(grad, index=index, shape=self.input_shape, once=False), None
+        return _scatter_into_zeros(xp, grad, index, self.input_shape, False), None
 
 
 def take_along_axis(x, indices, axis: int):

@@ -84,6 +84,8 @@ class FusedAddressing(Function):
     ``CosineSimilarity`` does), so fresh all-zero memory has finite gradients.
     """
 
+    composite = "address_composite (tinyaug/models/ntm/addressing.py; NTMCell(..., fused=False))"
+
     def forward(self, memory, head_params, previous_weights):
         xp = self.xp
         _check("FusedAddressing", memory, head_params, previous_weights)

@@ -56,6 +56,8 @@ class MemoryWrite(Function):
     heads' factors, taken from prefix and suffix products (no division, exact with zeros).
     """
 
+    composite = "write_composite (tinyaug/models/ntm/memory.py; NTMCell(..., fused=False))"
+
     def forward(self, memory, weights, erase, add):
         xp = self.xp
         _check_write("MemoryWrite", memory, weights, erase, add)

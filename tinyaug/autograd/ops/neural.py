@@ -6,10 +6,13 @@ from ..errors import ShapeError
 from ..function import Function
 from ..tensor import as_tensor
 from ._util import normalize_axis, unbroadcast
+from .elementwise import sqrt
 
 
 class Softmax(Function):
     """exp(x - max) / sum(exp(x - max)) along ``axis``: no overflow for large inputs."""
+
+    double_backward = True
 
     def forward(self, x):
         xp = self.xp
@@ -23,8 +26,14 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(axis=self.axis, keepdims=True))
 
 
+def softmax(x, axis: int = -1):
+    return Softmax.apply(x, axis=axis)
+
+
 class LogSoftmax(Function):
     """x - logsumexp(x) along ``axis``; finite where log(softmax(x)) would give -inf."""
+
+    double_backward = True
 
     def forward(self, x):
         xp = self.xp
@@ -37,11 +46,17 @@ class LogSoftmax(Function):
         return grad - self.xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
 
 
+def log_softmax(x, axis: int = -1):
+    return LogSoftmax.apply(x, axis=axis)
+
+
 class CosineSimilarity(Function):
     """K(a, b) = a·b / (‖a‖ ‖b‖ + eps) along ``axis`` (NTM paper, eq. 6), broadcasting.
 
     The ``eps`` keeps an all-zero row (fresh memory) at similarity 0 with a finite gradient.
     """
+
+    double_backward = True
 
     def forward(self, a, b):
         xp = self.xp
@@ -56,6 +71,14 @@ class CosineSimilarity(Function):
         self.denominator = self.norm_a * self.norm_b + self.eps
         return (self.dot / self.denominator).squeeze(self.axis)
 
+    def save_for_graph(self, inputs, outputs):
+        # create_graph: the norms and dot product as tensors of the inputs
+        a, b = inputs
+        self.norm_a = sqrt((a * a).sum(axis=self.axis, keepdims=True))
+        self.norm_b = sqrt((b * b).sum(axis=self.axis, keepdims=True))
+        self.dot = (a * b).sum(axis=self.axis, keepdims=True)
+        self.denominator = self.norm_a * self.norm_b + self.eps
+
     def backward(self, grad):
         xp = self.xp
         grad = xp.expand_dims(grad, self.axis) / self.denominator
@@ -69,9 +92,16 @@ class CosineSimilarity(Function):
         return unbroadcast(ga, self.a.shape), unbroadcast(gb, self.b.shape)
 
 
+def cosine_similarity(a, b, axis: int = -1, eps: float = 1e-8):
+    """Cosine similarity along ``axis``, broadcasting ``a`` against ``b``."""
+    return CosineSimilarity.apply(a, b, axis=axis, eps=eps)
+
+
 class CircularConvolution(Function):
     """w̃(i) = Σ_j w(j) s((i − j) mod N) (NTM paper, eq. 8), with the K shift weights of ``s``
     standing for shifts −(K−1)/2 … +(K−1)/2. ``w``: (..., N); ``s``: (..., K), K odd, K ≤ N."""
+
+    double_backward = True
 
     def forward(self, w, s):
         xp = self.xp
@@ -88,14 +118,24 @@ class CircularConvolution(Function):
         self.rolled = w[..., self.gather]
         return (s[..., :, None] * self.rolled).sum(axis=-2)
 
+    def save_for_graph(self, inputs, outputs):
+        self.rolled = inputs[0][..., self.gather]  # create_graph: as a tensor of w
+
     def backward(self, grad):
         gw = (self.s[..., :, None] * grad[..., self.scatter]).sum(axis=-2)
         gs = (grad[..., None, :] * self.rolled).sum(axis=-1)
         return unbroadcast(gw, self.w.shape), unbroadcast(gs, self.s.shape)
 
 
+def circular_convolution(weights, shift_weights):
+    """Rotate ``weights`` (..., N) by the shift distribution ``shift_weights`` (..., K)."""
+    return CircularConvolution.apply(weights, shift_weights)
+
+
 class Dropout(Function):
     """x * mask, with the mask (already scaled by 1/(1-p)) given as the second input."""
+
+    double_backward = True
 
     def forward(self, x, mask):
         self.mask, self.input_shape = mask, x.shape
@@ -103,24 +143,6 @@ class Dropout(Function):
 
     def backward(self, grad):
         return unbroadcast(grad * self.mask, self.input_shape), None
-
-
-def softmax(x, axis: int = -1):
-    return Softmax.apply(x, axis=axis)
-
-
-def log_softmax(x, axis: int = -1):
-    return LogSoftmax.apply(x, axis=axis)
-
-
-def cosine_similarity(a, b, axis: int = -1, eps: float = 1e-8):
-    """Cosine similarity along ``axis``, broadcasting ``a`` against ``b``."""
-    return CosineSimilarity.apply(a, b, axis=axis, eps=eps)
-
-
-def circular_convolution(weights, shift_weights):
-    """Rotate ``weights`` (..., N) by the shift distribution ``shift_weights`` (..., K)."""
-    return CircularConvolution.apply(weights, shift_weights)
 
 
 def dropout(x, p: float = 0.5, training: bool = True, mask=None):
