@@ -5,7 +5,8 @@ with a weight above δ (0.005); the write goes to the word with the smallest U_t
 argmin over N words every step would cost O(N) and undo the point of sparse access, so the
 tracker keeps, per batch element,
 
-* ``last_access`` (batch, N): the step of the last access, −1 for never;
+* ``last_access`` (batch, N): 1 + the step of the last access, 0 for never (so that the array
+  starts as zeros: allocated lazily by the OS, nothing to write for a million rows);
 * a pointer over the never-accessed words, which are always the least recent (in row order);
 * a queue of (step, row) access events in time order; an event is stale when its row was
   accessed again later. The least recent accessed word is the first event that is not stale.
@@ -20,7 +21,7 @@ from collections import deque
 
 import numpy as np
 
-NEVER = -1
+NEVER = 0
 
 
 class UsageTracker:
@@ -28,7 +29,7 @@ class UsageTracker:
 
     def __init__(self, batch: int, rows: int) -> None:
         self.batch, self.rows = batch, rows
-        self.last_access = np.full((batch, rows), NEVER, dtype=np.int64)
+        self.last_access = np.zeros((batch, rows), dtype=np.int64)   # NEVER = 0
         self.fresh = [0] * batch                 # no row before fresh[b] is still never-accessed
         self.events: list[deque] = [deque() for _ in range(batch)]
 
@@ -36,9 +37,9 @@ class UsageTracker:
         """Mark words accessed at ``step``: ``batch_index`` and ``rows`` are equal-length int arrays."""
         if rows.size == 0:
             return
-        self.last_access[batch_index, rows] = step
+        self.last_access[batch_index, rows] = step + 1
         for b, row in zip(batch_index.tolist(), rows.tolist()):
-            self.events[b].append((step, row))
+            self.events[b].append((step + 1, row))
 
     def _skip_accessed(self, b: int) -> int:
         access, position = self.last_access[b], self.fresh[b]
