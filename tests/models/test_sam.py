@@ -124,12 +124,13 @@ def test_exact_index_is_the_brute_force_top_k(rng):
 def test_approximate_index_reads_like_the_exact_one(rng):
     """On a small memory of distinct random words (no ties, which either index may break its own
     way) the HNSW graph finds the true neighbours, so reads and gradients equal the exact
-    index's, with the index updated per write."""
+    index's, with the index updated at every write (drift 0)."""
     arrays = memory_inputs(rng, steps=6)
     exact, approximate = _leaves(arrays), _leaves(arrays)
     record_exact, record_approximate = [], []
     a = run_sparse(*exact, rows=40, record=record_exact)
-    b = run_sparse(*approximate, rows=40, index="hnsw", record=record_approximate)
+    b = run_sparse(*approximate, rows=40, index="hnsw", record=record_approximate,
+                   index_options={"drift": 0.0})             # re-index every changed row
     np.testing.assert_allclose(ta.to_numpy(a), ta.to_numpy(b), rtol=0, atol=1e-12)
     a.sum().backward()
     b.sum().backward()
@@ -210,3 +211,13 @@ def test_short_copy_training_lowers_the_loss():
         optimizer.step()
         losses.append(loss.item())
     assert np.mean(losses[-10:]) < 0.8 * np.mean(losses[:10])
+
+
+@pytest.mark.parametrize("k", [3, 12])
+def test_top_k_matches_a_full_sort(rng, k):
+    from tinyaug.models.sam.index import top_k
+    scores = rng.standard_normal((2, 3, 40))
+    expected = np.sort(np.argsort(-scores, axis=-1)[..., :k], axis=-1)
+    xp = ta.tensor(scores).xp
+    found = ta.to_numpy(ta.Tensor(top_k(ta.tensor(scores).data, k, xp)))
+    np.testing.assert_array_equal(np.sort(found, axis=-1), expected)

@@ -37,12 +37,14 @@ def _write_weights(read_weights, gates, heads, writers, like):
     return alpha * ops.concatenate([gamma * previous, (1.0 - gamma) * eye], axis=2)
 
 
-def run_sparse(keys, strengths, adds, gates, k=K, rows=ROWS, index="exact", record=None, initial=True):
+def run_sparse(keys, strengths, adds, gates, k=K, rows=ROWS, index="exact", record=None, initial=True,
+               index_options=None):
     """Reads (T, B, R, W) of ``STEPS`` steps of read-then-write on a ``SparseMemory``; ``record``
     (a list) receives each step's (read rows, write rows, erase rows)."""
     steps, batch, heads, width = keys.shape
     writers = adds.shape[2]
-    memory = SparseMemory(rows, width, index=index, initial=initial_contents(rows, width) if initial else None)
+    memory = SparseMemory(rows, width, index=index, initial=initial_contents(rows, width) if initial else None,
+                          index_options=index_options)
     token = memory.start(batch, keys)
     read_rows = np.broadcast_to(np.arange(k), (batch, heads, k)).copy()
     read_weights = ta.Tensor(keys.xp.zeros((batch, heads, k), dtype=keys.dtype))

@@ -10,7 +10,8 @@ make a read miss a better word, never read a wrong value.
   hierarchical navigable small-world graph per sequence of the batch, holding only the words
   that have been written (the others are all zero, similarity 0: they are offered as candidates
   from the usage tracker's never-used rows). Updated incrementally after each write, only for
-  the rows whose write weight was at least δ or that were erased; queries cost O(log n).
+  the rows whose write weight was at least δ or that were erased (and, for rows already in the
+  graph, only once their direction has drifted: see ``drift``); queries cost O(log n).
   Emptied (not rebuilt from memory) when a new sequence starts, since memory starts at zero.
 
 Interface (``NeighbourIndex``): ``reset(memory)``, ``rows_written(batch_index, rows,
@@ -53,29 +54,48 @@ class ExactIndex(NeighbourIndex):
         memory = self.memory
         xp = memory.xp
         words = memory.words                                                    # (B, N, W)
-        dots = keys @ xp.swapaxes(words, 1, 2)                                  # (B, R, N)
+        if k == memory.rows:
+            return xp.broadcast_to(xp.arange(k), keys.shape[:2] + (k,)).copy(), True
+        # (M kᵀ)ᵀ: the product with the contiguous memory on the left is the BLAS-friendly one
+        dots = xp.swapaxes(words @ xp.swapaxes(keys, 1, 2), 1, 2)              # (B, R, N)
         key_norms = xp.sqrt((keys * keys).sum(axis=-1))[:, :, None]
         similarity = dots / (key_norms * memory.row_norms[:, None, :] + memory.cosine_eps)
-        if k == similarity.shape[-1]:
-            return xp.broadcast_to(xp.arange(k), similarity.shape).copy(), True
-        top = xp.argpartition(-similarity, k - 1, axis=-1)[..., :k]
-        return top, True
+        return top_k(similarity, k, xp), True
+
+
+def top_k(scores, k: int, xp=np):
+    """Indices (..., k) of the k largest entries along the last axis, in no particular order
+    (``xp``: the scores' array module). For k ≤ 8, k passes of ``argmax``, each masking its
+    winner, beat ``argpartition``'s introselect by ~25× on (8, 4, 65536) scores here;
+    ``scores`` may be overwritten."""
+    if k > 8:
+        return xp.argpartition(-scores, k - 1, axis=-1)[..., :k]
+    flat = scores.reshape(-1, scores.shape[-1])
+    lines = xp.arange(flat.shape[0])
+    chosen = []
+    for _ in range(k):
+        best = flat.argmax(axis=-1)
+        chosen.append(best)
+        flat[lines, best] = -xp.inf
+    return xp.stack(chosen, axis=-1).reshape(scores.shape[:-1] + (k,))
 
 
 class HNSWIndex(NeighbourIndex):
     """Approximate top-k with hnswlib; see the module docstring. ``ef``: the query's candidate
-    list size (recall vs speed); ``links`` (hnswlib's M) and ``ef_construction`` for inserts."""
+    list size (recall vs speed); ``links`` (hnswlib's M) and ``ef_construction`` for inserts;
+    ``drift``: a row is re-indexed when the cosine between its value and the value it was
+    indexed with falls below 1 − drift."""
 
     name = "hnsw"
 
-    def __init__(self, ef: int = 32, links: int = 16, ef_construction: int = 64) -> None:
+    def __init__(self, ef: int = 32, links: int = 8, ef_construction: int = 32, drift: float = 0.01) -> None:
         try:
             import hnswlib
         except ImportError as error:  # the extra is optional
             raise ImportError("SAM's approximate index needs hnswlib: pip install -e \".[ann]\" "
                               "(or use index='exact')") from error
         self._hnswlib = hnswlib
-        self.ef, self.links, self.ef_construction = ef, links, ef_construction
+        self.ef, self.links, self.ef_construction, self.drift = ef, links, ef_construction, drift
         self.graphs: list = []
         self.labels: list[set] = []
 
@@ -91,6 +111,7 @@ class HNSWIndex(NeighbourIndex):
         self.graphs = [self._new_graph(self.capacity) for _ in range(memory.batch)]
         self.labels = [set() for _ in range(memory.batch)]   # rows in the index now
         self.ever = [set() for _ in range(memory.batch)]     # rows ever added (capacity)
+        self.indexed = [{} for _ in range(memory.batch)]     # row -> unit vector it was indexed with
         if memory.initial is not None:  # a non-zero initial memory: index its non-zero rows once
             host = memory.host_rows(np.repeat(np.arange(memory.batch), memory.rows),
                                     np.tile(np.arange(memory.rows), memory.batch))
@@ -99,27 +120,41 @@ class HNSWIndex(NeighbourIndex):
                          np.tile(np.arange(memory.rows), memory.batch)[keep], host[keep])
 
     def _insert(self, batch_index: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-        """Add or update rows (hnswlib updates a label in place, un-deleting it if needed);
-        rows that became all zero leave the index (cosine space cannot hold a zero vector)."""
-        nonzero = np.abs(values).sum(axis=-1) > 0
+        """Add new rows; re-index a row already in the graph only when its direction has moved
+        (cosine to the vector it was indexed with below 1 − ``drift``): an update repairs the
+        row's graph links, which costs far more than an insert, and the candidates are re-scored
+        exactly anyway. Rows that became all zero leave the index (the cosine space cannot hold
+        a zero vector)."""
+        norms = np.sqrt((values * values).sum(axis=-1))
         for b in np.unique(batch_index).tolist():
             mine = batch_index == b
-            graph, labels = self.graphs[b], self.labels[b]
-            for row in rows[mine & ~nonzero].tolist():
+            graph, labels, indexed = self.graphs[b], self.labels[b], self.indexed[b]
+            for row in rows[mine & (norms == 0)].tolist():
                 if row in labels:
                     graph.mark_deleted(row)
                     labels.discard(row)
-            chosen = mine & nonzero
-            if not chosen.any():
+                    indexed.pop(row, None)
+            chosen = np.nonzero(mine & (norms > 0))[0]
+            update_rows, update_vectors = [], []
+            for position in chosen.tolist():
+                row, vector = int(rows[position]), values[position] / norms[position]
+                previous = indexed.get(row)
+                if previous is not None and row in labels and float(previous @ vector) > 1 - self.drift:
+                    continue
+                indexed[row] = vector
+                update_rows.append(row)
+                update_vectors.append(vector)
+            if not update_rows:
                 continue
-            chosen_rows, first = np.unique(rows[chosen], return_index=True)
-            vectors = values[chosen][first].astype(np.float32)
-            new = sum(1 for row in chosen_rows.tolist() if row not in self.ever[b])
+            update_rows = np.asarray(update_rows, dtype=np.int64)
+            update_rows, last = np.unique(update_rows[::-1], return_index=True)      # the newest value
+            vectors = np.asarray(update_vectors, dtype=np.float32)[::-1][last]
+            new = sum(1 for row in update_rows.tolist() if row not in self.ever[b])
             if graph.get_current_count() + new > graph.get_max_elements():
                 graph.resize_index(max(2 * graph.get_max_elements(), graph.get_current_count() + new))
-            graph.add_items(vectors, chosen_rows)
-            labels.update(chosen_rows.tolist())
-            self.ever[b].update(chosen_rows.tolist())
+            graph.add_items(vectors, update_rows, num_threads=1)  # threads cost more than they save here
+            labels.update(update_rows.tolist())
+            self.ever[b].update(update_rows.tolist())
 
     def rows_written(self, batch_index: np.ndarray, rows: np.ndarray, significant: np.ndarray) -> None:
         if not significant.any():
@@ -135,7 +170,7 @@ class HNSWIndex(NeighbourIndex):
         result = np.empty((batch, heads, width), dtype=np.int64)
         for b in range(batch):
             found = len(self.labels[b])
-            neighbours = (self.graphs[b].knn_query(host_keys[b], k=min(k, found))[0].astype(np.int64)
+            neighbours = (self.graphs[b].knn_query(host_keys[b], k=min(k, found), num_threads=1)[0].astype(np.int64)
                           if found else np.zeros((heads, 0), dtype=np.int64))
             zero_rows = memory.usage.fresh_rows(b, width)                         # similarity 0
             for head in range(heads):
