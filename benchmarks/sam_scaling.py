@@ -9,10 +9,11 @@ flag channel) and targets, BCE over every output; float32; one thread.
 Each (model, N) runs in a fresh subprocess: one warm-up step, then ``rounds`` timed steps
 (median reported), then one step under tracemalloc (its peak, Python allocations including
 NumPy buffers), and the resident-set peak (VmHWM, reset with /proc/self/clear_refs after the
-model is built, so it covers the steps and not the imports). The dense NTM is stopped at the
-first N whose step exceeds ``--dense-time-cap`` seconds or whose predicted peak (linear in N
-from the previous size) exceeds ``--dense-memory-cap`` GiB; further sizes are extrapolated
-linearly in N (its per-step cost is O(N)) and marked as such.
+model is built, so it covers the steps and not the imports); a step slower than 30 s is timed
+once, by its warm-up. The dense NTM and SAM with the exact index (both O(N) per step) are
+stopped after the first N whose step exceeds ``--dense-time-cap`` seconds or before one whose
+predicted peak (linear in N from the two previous sizes) exceeds ``--dense-memory-cap`` GiB;
+further sizes are extrapolated linearly in N and marked as such.
 
     OMP_NUM_THREADS=1 python benchmarks/sam_scaling.py [--sizes 1024,4096,...] [--rounds 3]
         [--out benchmarks/results/sam_scaling.json]
@@ -38,7 +39,8 @@ import time  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BATCH, CONTROLLER, READ_HEADS, SPARSITY, WIDTH, TIME, BITS = 8, 100, 4, 4, 20, 100, 8
 SIZES = [1024, 4096, 16384, 65536, 262144, 1048576]
-MODELS = ("sam-exact", "sam-hnsw", "ntm-dense")
+MODELS = ("sam-hnsw", "ntm-dense", "sam-exact")
+CAPPED = ("ntm-dense", "sam-exact")   # O(N) per step: stopped at the caps, then extrapolated
 
 
 def _peak_rss_kib() -> int:
@@ -93,11 +95,15 @@ def measure(model_name: str, rows: int, rounds: int) -> dict:
     start = time.perf_counter()
     step()                                                    # warm-up (allocates the memory)
     warmup = time.perf_counter() - start
-    times = []
-    for _ in range(rounds if warmup < 30 else 1):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
+    times: list[float] = []
+    if warmup <= 30:  # a slow step is timed once, by its warm-up (nothing is left to warm)
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+    else:
+        times.append(warmup)
     rss_peak = _peak_rss_kib()
     tracemalloc.start()
     step()
@@ -137,7 +143,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dense-time-cap", type=float, default=60.0, help="seconds per dense step")
+    parser.add_argument("--dense-time-cap", type=float, default=30.0, help="seconds per O(N) step")
     parser.add_argument("--dense-memory-cap", type=float, default=6.0, help="GiB predicted for a dense step")
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per measurement")
     parser.add_argument("--out", default=os.path.join(REPO, "benchmarks", "results", "sam_scaling.json"))
@@ -159,7 +165,7 @@ def main() -> None:
         measured: list[dict] = []
         stopped = None
         for rows in sizes:
-            if stopped is None and model_name == "ntm-dense" and len(measured) >= 2:
+            if stopped is None and model_name in CAPPED and len(measured) >= 2:
                 predicted = extrapolate(measured, rows)
                 if predicted["rss_peak_mib"] / 1024 > args.dense_memory_cap:
                     stopped = f"predicted {predicted['rss_peak_mib'] / 1024:.1f} GiB > cap"
@@ -172,7 +178,7 @@ def main() -> None:
                 result = run_child(model_name, rows, args.rounds, args.timeout)
                 if result.get("measured"):
                     measured.append(result)
-                elif model_name == "ntm-dense" and len(measured) >= 2:
+                elif model_name in CAPPED and len(measured) >= 2:
                     stopped = result.get("error", "failed")
                     result = {**extrapolate(measured, rows), "note": stopped}
             results.append(result)
