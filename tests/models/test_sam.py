@@ -221,3 +221,18 @@ def test_top_k_matches_a_full_sort(rng, k):
     xp = ta.tensor(scores).xp
     found = ta.to_numpy(ta.Tensor(top_k(ta.tensor(scores).data, k, xp)))
     np.testing.assert_array_equal(np.sort(found, axis=-1), expected)
+
+
+@pytest.mark.parametrize("task", ["copy", "associative-recall", "repeat-copy", "priority-sort"])
+def test_sam_experiments_are_registered_and_step(task):
+    from tinyaug.experiments import discover
+    from tinyaug.training.loop import build_experiment
+    discover()
+    experiment, config = build_experiment(task, "sam", {"memory": "24x6", "controller_size": 12,
+                                                        "batch_size": 2, "validation_sequences": 4})
+    assert config["sparsity"] == 4 and config["index"] == "exact"
+    metrics = experiment.train_step(0)
+    assert np.isfinite(metrics["loss"])
+    assert np.isfinite(experiment.evaluate(np.random.default_rng(0))["bits_per_sequence"])
+    with pytest.raises(ShapeError, match="unknown index"):
+        build_experiment(task, "sam", {"index": "kd-tree"})
