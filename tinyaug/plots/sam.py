@@ -1,0 +1,102 @@
+"""SAM figures (Rae, Hunt et al. 2016): the scaling figure (time and memory of one training step
+against the number of memory words, log–log, like the paper's Fig. 1 / the slides' "Sparse DNC
+efficiency") and learning curves of several runs on one axis (bits per sequence against
+sequences seen).
+
+    python -m tinyaug.plots.sam scaling benchmarks/results/sam_scaling.json docs/figures/sam_scaling.png
+    python -m tinyaug.plots.sam curves docs/figures/sam_copy_curves.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from ..training.figures import read_metrics
+from .core import pyplot, save_figure
+
+STYLE = {"sam-exact": ("SAM, exact top-K", "tab:blue", "o"),
+         "sam-hnsw": ("SAM, approximate (HNSW)", "tab:green", "s"),
+         "ntm-dense": ("NTM (dense)", "tab:red", "^")}
+
+
+def scaling_figure(results: dict, path: str) -> str:
+    """``results``: the JSON of ``benchmarks/sam_scaling.py`` ({"setting", "results": [{model,
+    rows, seconds, rss_peak_mib, tracemalloc_peak_mib, measured}]}). Two panels: seconds per
+    step, and peak memory (resident set, solid; tracemalloc, dotted) against N; extrapolated
+    points hollow on dashed lines."""
+    plt = pyplot()
+    figure, (time_axis, memory_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    for model, (label, colour, marker) in STYLE.items():
+        rows = [r for r in results["results"] if r["model"] == model and r.get("seconds") is not None]
+        if not rows:
+            continue
+        for measured, line in ((True, "-"), (False, "--")):
+            chosen = [r for r in rows if bool(r.get("measured")) == measured]
+            if not chosen:
+                continue
+            if not measured:  # draw the dashed line from the last measured point
+                chosen = [r for r in rows if r.get("measured")][-1:] + chosen
+            n = [r["rows"] for r in chosen]
+            face = colour if measured else "none"
+            suffix = "" if measured else " (extrapolated)"
+            time_axis.plot(n, [r["seconds"] for r in chosen], line, color=colour, marker=marker,
+                           markerfacecolor=face, label=label + suffix)
+            memory_axis.plot(n, [r["rss_peak_mib"] for r in chosen], line, color=colour, marker=marker,
+                             markerfacecolor=face, label=label + " RSS" + suffix)
+            memory_axis.plot(n, [r["tracemalloc_peak_mib"] for r in chosen], ":", color=colour,
+                             marker=marker, markerfacecolor="none", alpha=0.6,
+                             label=(label + " tracemalloc") if measured else None)
+    setting = results.get("setting", {})
+    for axis, ylabel in ((time_axis, "seconds per training step"), (memory_axis, "peak memory (MiB)")):
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        axis.set_xlabel("memory words N")
+        axis.set_ylabel(ylabel)
+        axis.grid(True, which="both", alpha=0.3)
+    time_axis.legend(fontsize=7)
+    memory_axis.legend(fontsize=6)
+    figure.suptitle(f"one step, batch {setting.get('batch', '?')}, T = {setting.get('time_steps', '?')}, "
+                    f"{setting.get('read_heads', '?')} read heads, K = {setting.get('sparsity', '?')}, "
+                    f"W = {setting.get('width', '?')} (1 thread, shared machine)", fontsize=9)
+    return save_figure(figure, path)
+
+
+def curves_figure(runs: dict[str, str], path: str, metric: str = "validation_bits_per_sequence",
+                  target: float = 0.1, title: str = "") -> str:
+    """``runs``: {label: run folder}. Plots ``metric`` (falling back to ``eval_bits_per_sequence``)
+    against sequences seen (step × batch size from the run's config), log y, with the target."""
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(6.5, 4))
+    for label, folder in runs.items():
+        columns = read_metrics(folder)
+        with open(f"{folder}/config.json") as handle:
+            batch = int(json.load(handle)["config"]["batch_size"])
+        name = metric if metric in columns and np.isfinite(columns[metric]).any() else "eval_bits_per_sequence"
+        values = columns[name]
+        keep = np.isfinite(values)
+        axis.plot(columns["step"][keep] * batch, values[keep], label=f"{label} ({name.replace('_', ' ')})")
+    axis.axhline(target, color="grey", linestyle=":", label=f"{target} bits")
+    axis.set_yscale("log")
+    axis.set_xlabel("sequences seen")
+    axis.set_ylabel("bits per sequence")
+    axis.set_title(title, fontsize=9)
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=7)
+    return save_figure(figure, path)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) >= 3 and argv[0] == "scaling":
+        with open(argv[1]) as handle:
+            print(scaling_figure(json.load(handle), argv[2]))
+    elif len(argv) >= 3 and argv[0] == "curves":
+        runs = dict(item.split("=", 1) for item in argv[2:])
+        print(curves_figure(runs, argv[1]))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
