@@ -1,0 +1,46 @@
+"""Gradcheck cases for the DNC's fused ops (``FusedAllocation``, ``FusedLinkUpdate``) and their
+composite twins, on small sizes. Allocation inputs are distinct usages (the sort order is not
+differentiated; ties make the gradient jump)."""
+import numpy as np
+
+from tinyaug.autograd.ops.arithmetic import Multiply
+from tinyaug.autograd.ops.linalg import Matmul
+from tinyaug.autograd.ops.reductions import Cumprod
+from tinyaug.autograd.ops.shape import TakeAlongAxis
+from tinyaug.models.dnc.allocation import FusedAllocation, allocate, allocate_composite
+from tinyaug.models.dnc.linkage import FusedLinkUpdate, link_update, link_update_composite
+
+from . import OpCase
+
+BATCH, ROWS = 2, 5
+
+
+def distinct_usages(rng, batch=BATCH, rows=ROWS):
+    """Usages in (0, 1), each row's values at least 0.1 apart (no ties within reach of eps)."""
+    levels = (np.arange(rows) + 0.5) / rows
+    return np.stack([rng.permutation(levels) + rng.uniform(-0.04, 0.04, rows) for _ in range(batch)])
+
+
+def _link_inputs(write_heads: int, read_heads: int):
+    def make(rng):
+        return [rng.uniform(0, 0.5, (BATCH, write_heads, ROWS, ROWS)),
+                rng.dirichlet(np.ones(ROWS), size=(BATCH, write_heads)) * 0.9,
+                rng.dirichlet(np.ones(ROWS), size=(BATCH, write_heads)) * 0.8,
+                rng.dirichlet(np.ones(ROWS), size=(BATCH, read_heads))]
+    return make
+
+
+CASES = [
+    OpCase("dnc_fused_allocation", [FusedAllocation], allocate, lambda rng: [distinct_usages(rng)]),
+    OpCase("dnc_fused_allocation_one_row", [FusedAllocation], allocate,
+           lambda rng: [rng.uniform(0.1, 0.9, (3, 1))]),
+    OpCase("dnc_composite_allocation", [TakeAlongAxis, Cumprod, Multiply], allocate_composite,
+           lambda rng: [distinct_usages(rng)]),
+    OpCase("dnc_fused_link_update_1write_3reads", [FusedLinkUpdate], link_update, _link_inputs(1, 3)),
+    OpCase("dnc_fused_link_update_2writes_2reads", [FusedLinkUpdate], link_update, _link_inputs(2, 2)),
+    # the same tensor as previous precedence and write weights: both gradients accumulate
+    OpCase("dnc_fused_link_update_repeated", [FusedLinkUpdate],
+           lambda link, weights, reads: link_update(link, weights, weights, reads),
+           lambda rng: [_link_inputs(1, 2)(rng)[i] for i in (0, 1, 3)]),
+    OpCase("dnc_composite_link_update", [Multiply, Matmul], link_update_composite, _link_inputs(2, 2)),
+]
