@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tinyaug.models.dnc import (DNC, DNCCell, allocate, allocate_composite, interface_size,
-                                link_update, link_update_composite, retention, update_precedence,
-                                update_usage)
+from tinyaug.models.dnc import (DNC, DNCCell, allocate, allocate_composite, content_weighting,
+                                content_weighting_composite, interface_size, link_update,
+                                link_update_composite, parse_interface, parse_interface_composite,
+                                retention, update_precedence, update_usage)
 from tests.opcases.dnc import distinct_usages
 
 
@@ -35,6 +36,23 @@ def test_fused_allocation_matches_composite(rng, rows):
     usage = ta.tensor(distinct_usages(rng, batch=3, rows=rows), requires_grad=True)
     _assert_same(_grads(allocate, [usage], np.random.default_rng(1)),
                  _grads(allocate_composite, [usage], np.random.default_rng(1)))
+
+
+@pytest.mark.parametrize("reads,writes", [(1, 1), (4, 1), (2, 3)])
+def test_fused_interface_matches_composite(rng, reads, writes):
+    xi = ta.tensor(3 * rng.standard_normal((3, interface_size(5, reads, writes))), requires_grad=True)
+    _assert_same(_grads(lambda x: tuple(parse_interface(x, 5, reads, writes)), [xi], np.random.default_rng(2)),
+                 _grads(lambda x: tuple(parse_interface_composite(x, 5, reads, writes)), [xi],
+                        np.random.default_rng(2)))
+
+
+def test_fused_content_weighting_matches_composite(rng):
+    memory = rng.standard_normal((2, 7, 4))
+    memory[0, 3] = 0.0  # an all-zero row
+    inputs = [ta.tensor(a, requires_grad=True) for a in
+              (memory, rng.standard_normal((2, 3, 4)), rng.uniform(1, 10, (2, 3)))]
+    _assert_same(_grads(content_weighting, inputs, np.random.default_rng(3)),
+                 _grads(content_weighting_composite, inputs, np.random.default_rng(3)))
 
 
 def test_allocation_follows_the_free_list():
@@ -183,6 +201,10 @@ def test_bad_settings_and_shapes_name_what_is_wrong(rng):
         DNCCell(3, 2, controller="gru")
     with pytest.raises(ta.ShapeError, match="FusedAllocation"):
         allocate(ta.tensor(np.zeros((2, 3, 4))))
+    with pytest.raises(ta.ShapeError, match="FusedInterface"):
+        parse_interface(ta.tensor(np.zeros((2, 10))), 4, 1, 1)
+    with pytest.raises(ta.ShapeError, match="FusedContentWeighting"):
+        content_weighting(ta.tensor(np.zeros((2, 5, 3))), ta.tensor(np.zeros((2, 1, 4))), ta.tensor(np.ones((2, 1))))
     with pytest.raises(ta.ShapeError, match="FusedLinkUpdate"):
         link_update(*(ta.tensor(np.zeros(s)) for s in ((1, 1, 4, 4), (1, 1, 4), (1, 1, 3), (1, 2, 4))))
     cell = DNCCell(3, 2, controller_size=4, memory_rows=5, memory_width=3)

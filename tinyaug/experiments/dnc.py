@@ -82,7 +82,7 @@ class DNCExperiment(SequenceExperiment):
 def overflow_metrics(experiment: SequenceExperiment, rng: np.random.Generator, size: int = 64) -> dict[str, float]:
     """Bits and wrong bits per sequence on allocation episodes whose vectors outnumber the
     memory's rows (drawn until ``size`` such episodes are found)."""
-    rows, _ = parse_memory(experiment.config.get("memory", "16x16"))
+    rows, _ = parse_memory(experiment.config["memory"])
     task = experiment.task_generator
     lengths = []
     while len(lengths) < size:
@@ -118,10 +118,10 @@ def evaluate_fresh(experiment: SequenceExperiment, sequences: int, rng: np.rando
 
 @register
 class AllocationDNC(DNCExperiment):
-    """The memory allocation test (``tinyaug.tasks.allocation``): 4 sequences of 1–8 vectors
-    of 6 bits, memory 16 × 16. Recipe: see docs/sections/dnc.md."""
+    """The memory allocation test (``tinyaug.tasks.allocation``): 4 sequences of 2–4 vectors
+    of 6 bits, memory 8 × 16. Recipe: see docs/sections/dnc.md."""
     task = "allocation"
-    defaults = {**DNC_DEFAULTS, "steps": 6000, "eval_every": 250, "log_every": 50,
+    defaults = {**DNC_DEFAULTS, "memory": "8x16", "steps": 6000, "eval_every": 250, "log_every": 50,
                 "optimizer": "adam", "lr": 1e-3, "clip_norm": 10.0}
 
 
@@ -145,11 +145,11 @@ class RepeatCopyDNC(DNCExperiment):
 
 @register
 class AllocationNTM(SequenceExperiment):
-    """The NTM baseline on the allocation test: the same memory (16 × 16), LSTM 64, one read
+    """The NTM baseline on the allocation test: the same memory (8 × 16), LSTM 64, one read
     and one write head, the same optimizer as ``allocation/dnc``."""
     task = "allocation"
     model_name = "ntm"
-    defaults = {**NTM_DEFAULTS, "controller_size": 64, "memory": "16x16", "steps": 6000,
+    defaults = {**NTM_DEFAULTS, "controller_size": 64, "memory": "8x16", "steps": 6000,
                 "eval_every": 250, "log_every": 50, "optimizer": "adam", "lr": 1e-3,
                 "clip_norm": 10.0, "batch_size": 16}
 
@@ -170,7 +170,7 @@ class AllocationNTM(SequenceExperiment):
 class AllocationLSTM(LSTMExperiment):
     """The LSTM baseline on the allocation test (1 × 128, Adam 1e-3, batch 16)."""
     task = "allocation"
-    defaults = {"steps": 6000, "eval_every": 250, "log_every": 50, "memory": "16x16"}
+    defaults = {"steps": 6000, "eval_every": 250, "log_every": 50, "memory": "8x16"}
 
     def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
         return {**super().evaluate(rng), **overflow_metrics(self, rng)}

@@ -30,10 +30,10 @@ from ...errors import ShapeError
 from ...nn import Linear, init
 from ...nn.module import Module
 from ..lstm import LSTMCell
-from ..ntm.addressing import content_weighting
 from ..ntm.cell import FeedforwardController
 from ..ntm.memory import read, write, write_composite
 from .allocation import retention, update_usage, write_allocations
+from .content import content_weighting, content_weighting_composite
 from .interface import DNCInterface
 from .linkage import link_update, link_update_composite, update_precedence
 
@@ -77,7 +77,7 @@ class DNCCell(Module):
         else:
             raise ValueError(f"DNCCell: controller must be 'lstm' or 'feedforward', got {controller!r}")
         self.interface = DNCInterface(controller_size, memory_width, read_heads, write_heads,
-                                      rng=rng, dtype=dtype)
+                                      fused=fused, rng=rng, dtype=dtype)
         self.output_layer = Linear(controller_size + read_heads * memory_width, output_size,
                                    rng=rng, dtype=dtype)                        # y = W_y h + W_r r
 
@@ -116,7 +116,8 @@ class DNCCell(Module):
         allocation_gate = xi.allocation_gates[:, :, None]
         write_gate = xi.write_gates[:, :, None]
         allocation = write_allocations(usage, xi.allocation_gates * xi.write_gates, fused=self.fused)
-        write_content = content_weighting(memory, xi.write_keys, xi.write_strengths)   # c^w on M_{t−1}
+        content = content_weighting if self.fused else content_weighting_composite
+        write_content = content(memory, xi.write_keys, xi.write_strengths)   # c^w on M_{t−1}
         write_weights = write_gate * (allocation_gate * allocation + (1.0 - allocation_gate) * write_content)
         memory = (write if self.fused else write_composite)(memory, write_weights, xi.erase, xi.write_vectors)
         # temporal memory linkage (Methods): L_t, f, b, then p_t
@@ -124,7 +125,7 @@ class DNCCell(Module):
         link, forward_weights, backward_weights = links(link, precedence, write_weights, read_weights)
         precedence = update_precedence(precedence, write_weights)
         # read weightings (Methods): π_b b + π_c c + π_f f, content on M_t
-        read_content = content_weighting(memory, xi.read_keys, xi.read_strengths)
+        read_content = content(memory, xi.read_keys, xi.read_strengths)
         writes = self.write_heads
         modes = xi.read_modes                                                     # (B, R, 1 + 2H)
         read_weights = modes[:, :, writes, None] * read_content
