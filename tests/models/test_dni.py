@@ -231,3 +231,24 @@ def test_synthetic_gradient_shapes_zero_start_and_errors():
         TruncatedBPTT(cell, 2, aux_head=SyntheticGradient(4))
     with pytest.raises(ShapeError, match=r"TruncatedBPTT.run: inputs must be \(time, batch"):
         TruncatedBPTT(cell, 2).run(ta.tensor(np.ones((2, 3), np.float32)), lambda t, o: None)
+
+
+def test_truncated_peak_memory_does_not_grow_with_the_sequence_but_full_bptt_does():
+    import tracemalloc
+
+    def peak(length, truncated):
+        cell, readout, inputs, step_loss = _problem("lstm-fused", time=length, batch=4)
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        if truncated:
+            synth = SyntheticGradient((4, 4), dtype=F64)
+            TruncatedBPTT(cell, 4, synthesizer=synth).run(inputs, step_loss)
+        else:
+            full_bptt(cell, inputs, step_loss)
+        used = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        return used
+    truncated_growth = peak(160, True) - peak(20, True)   # a few floats of traces per window
+    full_growth = peak(160, False) - peak(20, False)      # every step's saved buffers
+    assert full_growth > 3 * peak(20, False)
+    assert truncated_growth < 0.05 * full_growth

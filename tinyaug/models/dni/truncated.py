@@ -80,8 +80,8 @@ class TruncatedBPTT:
     (time, batch, input_size); ``step_loss`` see ``StepLoss``; ``after_window(k)`` is called
     after window k's backward passes (e.g. an optimizer step, for per-window updates; leave it
     None to sum the whole sequence's gradient, as full BPTT would give it). Returns ``loss``
-    (the summed step losses, a float), ``final_state`` (cut from the graph), ``outputs``
-    (the cell outputs, detached, list of (batch, out) tensors) and per-boundary traces:
+    (the summed step losses, a float), ``final_state`` (cut from the graph) and per-boundary
+    traces (nothing that grows with the sequence but these few floats is kept):
     ``synthesizer_loss``, ``synthetic_cosine`` (cosine of M(s_0) against its bootstrapped
     target), ``aux_loss``.
     """
@@ -114,7 +114,7 @@ class TruncatedBPTT:
         time, batch = inputs.shape[0], inputs.shape[1]
         state = self.cell.initial_state(batch) if state is None else state
         parts = state_parts(state)
-        total_loss, outputs = 0.0, []
+        total_loss = 0.0
         traces: dict[str, list] = {"synthesizer_loss": [], "synthetic_cosine": [], "aux_loss": [],
                                    "boundary": []}
         for k, t0 in enumerate(range(0, time, self.window)):
@@ -126,7 +126,6 @@ class TruncatedBPTT:
             window_loss, after_first = None, None
             for t in range(t0, t1):                                          # step 2
                 output, current = self.cell(inputs[t], current)
-                outputs.append(output.detach())
                 after_first = current if after_first is None else after_first
                 loss_t = step_loss(t, output)
                 if loss_t is not None:
@@ -160,7 +159,7 @@ class TruncatedBPTT:
             if after_window is not None:
                 after_window(k)
             parts = tuple(p.detach() for p in end)
-        return {"loss": total_loss, "final_state": _rebuild(state, parts), "outputs": outputs,
+        return {"loss": total_loss, "final_state": _rebuild(state, parts),
                 **traces}
 
 
