@@ -93,7 +93,7 @@ class CurriculumDNI(Experiment):
         inputs, targets, mask = self._batch(int(self.config["batch_size"]), self.rng, self.length)
         self.optimizer.zero_grad()
         result = self.model.trainer().run(tensor(inputs), self._step_loss(targets, mask))
-        grad_norm = optim.clip_grad_norm(self.model.parameters(), float(self.config["clip_norm"]))
+        grad_norm = _clip_apart(self.model, float(self.config["clip_norm"]))
         self.optimizer.step()
         bits_per_vector = result["loss"] / LN2 / self._vectors(mask)
         self.recent.append(bits_per_vector)
@@ -164,3 +164,126 @@ for _task in ("copy", "repeat-copy"):
     _variant(_task, "lstm-tbptt", False, False, f"{_task}: LSTM, plain truncated BPTT (window T).")
     _variant(_task, "lstm-dni", True, False, f"{_task}: LSTM, truncated BPTT + synthetic gradients.")
     _variant(_task, "lstm-dni-aux", True, True, f"{_task}: LSTM, DNI + Aux (predict future synthetic gradients).")
+
+
+class CharLanguageModelDNI(Experiment):
+    """Character-level language model on an English text corpus (``tinyaug.tasks.chars``;
+    default the Debian package ``fortunes``), an LSTM over one-hot characters trained by
+    truncated BPTT in windows of T characters, one optimizer step per window, the state
+    carried from window to window (the paper's Penn Treebank setup, §3.1, on other text).
+    ``train_step`` = one window for each of ``batch_size`` streams. Headline: bits per
+    character on held-out text (the last 5%), read by ``eval_streams`` streams of
+    ``eval_length`` characters from a zero state."""
+
+    task: ClassVar[str] = "chars"
+    synthetic: ClassVar[bool] = False
+    aux: ClassVar[bool] = False
+    headline_metric: ClassVar[str] = "bits_per_char"
+    defaults: ClassVar[dict[str, Any]] = {
+        "steps": 10000, "batch_size": 16, "lr": 1e-3, "clip_norm": 5.0, "hidden_size": 128,
+        "window": 4, "synth_hidden": 0, "aux_weight": 1.0, "corpus_dir": "",
+        "eval_streams": 8, "eval_length": 300, "eval_every": 1000, "log_every": 100,
+        "checkpoint_every": 2000,
+    }
+
+    def __init__(self, config: dict[str, Any], rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        from ..tasks.chars import DEFAULT_CORPUS_DIR, VOCAB_SIZE, CharStreams, load_corpus, split_corpus
+        self.train_text, self.held_out = split_corpus(load_corpus(config["corpus_dir"] or DEFAULT_CORPUS_DIR))
+        init_rng = np.random.default_rng([int(config.get("seed", 0)), 1])
+        cell = LSTMCell(VOCAB_SIZE, int(config["hidden_size"]), rng=init_rng)
+        self.model = DNIRecurrentModel(cell, VOCAB_SIZE, int(config["window"]),
+                                       synthetic=self.synthetic, aux=self.aux,
+                                       synth_hidden=int(config["synth_hidden"]),
+                                       aux_weight=float(config["aux_weight"]), rng=init_rng)
+        self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
+        self.streams = CharStreams(self.train_text, int(config["batch_size"]), rng)
+        self.state = None
+
+    def _step_loss(self, targets: np.ndarray):
+        batch = targets.shape[1]
+
+        def step_loss(t: int, output):
+            logits = self.model.readout(output)
+            return ops.cross_entropy(logits, targets[t], reduction="sum") * (1.0 / batch)
+        return step_loss
+
+    def train_step(self, step: int) -> dict[str, float]:
+        window = int(self.config["window"])
+        inputs, targets = self.streams.next_window(window)
+        self.optimizer.zero_grad()
+        result = self.model.trainer().run(tensor(inputs), self._step_loss(targets),
+                                          state=self.state, stream=True)
+        self.state = result["final_state"]
+        grad_norm = _clip_apart(self.model, float(self.config["clip_norm"]))
+        self.optimizer.step()
+        metrics = {"loss": result["loss"], "bits_per_char": result["loss"] / window / LN2,
+                   "grad_norm": grad_norm}
+        if self.model.synthesizer is not None:
+            metrics["synthetic_cosine"] = float(np.mean(result["synthetic_cosine"] or [np.nan]))
+        return metrics
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        from ..tasks.chars import one_hot
+        streams, length = int(self.config["eval_streams"]), int(self.config["eval_length"])
+        starts = np.linspace(0, len(self.held_out) - length - 2, streams).astype(int)
+        ids = self.held_out[starts[None, :] + np.arange(length + 1)[:, None]]   # (L + 1, S)
+        with no_grad():
+            outputs, _ = self.model(tensor(one_hot(ids[:-1])))
+            logits = np.stack([to_numpy(o.data) for o in outputs]).astype(np.float64)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        nll = -np.take_along_axis(log_probs, ids[1:, :, None], axis=-1).mean()
+        metrics = {"bits_per_char": float(nll / LN2)}
+        if self.model.synthesizer is not None:
+            metrics["true_gradient_cosine"] = self.true_gradient_cosine(ids)
+        return metrics
+
+    def true_gradient_cosine(self, ids: np.ndarray) -> float:
+        """Cosine of M(s_t) against ∂L/∂s_t from full BPTT over the first 8 windows of the
+        held-out streams (the 'true' gradient here sees at most 7 windows ahead)."""
+        from ..tasks.chars import one_hot
+        window = int(self.config["window"])
+        span = min(8 * window, ids.shape[0] - 1)
+        boundaries = tuple(range(window, span, window))
+        full = full_bptt(self.model.cell, tensor(one_hot(ids[:span])), self._step_loss(ids[1:span + 1]),
+                         probe_times=boundaries)
+        self.optimizer.zero_grad()
+        cosines = []
+        with no_grad():
+            for t in boundaries:
+                prediction = self.model.synthesizer(tuple(tensor(s) for s in full["states"][t]))
+                parts = prediction if isinstance(prediction, tuple) else (prediction,)
+                cosines.append(flat_cosine([p.data for p in parts], full["state_gradients"][t]))
+        return float(np.mean(cosines))
+
+    def extra_state(self) -> dict[str, np.ndarray]:
+        saved = {"positions": self.streams.positions.copy()}
+        if self.state is not None:
+            saved.update({f"state{i}": to_numpy(s.data) for i, s in enumerate(self.state)})
+        return saved
+
+    def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
+        if "positions" in state:
+            self.streams.positions = np.asarray(state["positions"]).astype(np.int64)
+        parts = [state[k] for k in sorted(state) if k.startswith("state")]
+        self.state = tuple(tensor(p.astype(np.float32)) for p in parts) if parts else None
+
+
+def _clip_apart(model: DNIRecurrentModel, max_norm: float) -> float:
+    """Clip the network and M apart (M's regression gradients must not shrink the network's
+    step; early on they dominate the global norm). Returns the network's norm."""
+    synth = model.synthesizer
+    synth_params = {id(p) for p in synth.parameters()} if synth is not None else set()
+    network = [p for p in model.parameters() if id(p) not in synth_params]
+    norm = optim.clip_grad_norm(network, max_norm)
+    if synth is not None:
+        optim.clip_grad_norm(synth.parameters(), max_norm)
+    return norm
+
+
+for _model, (_synthetic, _aux) in {"lstm-tbptt": (False, False), "lstm-dni": (True, False),
+                                   "lstm-dni-aux": (True, True)}.items():
+    register(type(f"Chars{_model.title().replace('-', '')}", (CharLanguageModelDNI,),
+                  {"model_name": _model, "synthetic": _synthetic, "aux": _aux,
+                   "__module__": __name__, "__doc__": f"chars: {_model}, character-level LM."}))

@@ -79,7 +79,10 @@ class TruncatedBPTT:
     ``run(inputs, step_loss, state=None, after_window=None) -> dict``: ``inputs`` a tensor
     (time, batch, input_size); ``step_loss`` see ``StepLoss``; ``after_window(k)`` is called
     after window k's backward passes (e.g. an optimizer step, for per-window updates; leave it
-    None to sum the whole sequence's gradient, as full BPTT would give it). Returns ``loss``
+    None to sum the whole sequence's gradient, as full BPTT would give it). ``stream``: the
+    inputs are a piece of an endless stream (a language model's text) that goes on after
+    them: the last window's end gets a synthetic gradient too, and the first window's start
+    (the carried ``state``) gets a regression target like every other. Returns ``loss``
     (the summed step losses, a float), ``final_state`` (cut from the graph) and per-boundary
     traces (nothing that grows with the sequence but these few floats is kept):
     ``synthesizer_loss``, ``synthetic_cosine`` (cosine of M(s_0) against its bootstrapped
@@ -107,7 +110,7 @@ class TruncatedBPTT:
         return tuple(p.data for p in state_parts(prediction))
 
     def run(self, inputs: Tensor, step_loss: StepLoss, state: Any = None,
-            after_window: Callable[[int], None] | None = None) -> dict:
+            after_window: Callable[[int], None] | None = None, stream: bool = False) -> dict:
         if inputs.ndim != 3:
             raise ShapeError(f"TruncatedBPTT.run: inputs must be (time, batch, input_size), got "
                              f"shape {inputs.shape}")
@@ -119,7 +122,7 @@ class TruncatedBPTT:
                                    "boundary": []}
         for k, t0 in enumerate(range(0, time, self.window)):
             t1 = min(t0 + self.window, time)
-            read_start = k > 0 and self.synthesizer is not None
+            read_start = (k > 0 or stream) and self.synthesizer is not None
             start = tuple(Tensor(p.data, requires_grad=True) if read_start else p.detach()
                           for p in parts)                                    # step 1: cut
             current = _rebuild(state, start)
@@ -132,7 +135,7 @@ class TruncatedBPTT:
                     window_loss = loss_t if window_loss is None else window_loss + loss_t
             end = state_parts(current)
             objective = window_loss
-            injected = self.synthetic_gradient(end, t1) if t1 < time else None
+            injected = self.synthetic_gradient(end, t1) if t1 < time or stream else None
             if injected is not None:                                         # step 3
                 for s, g in zip(end, injected):
                     term = ops.sum(s * g)  # backward of ⟨s_T, δ̂_T⟩ injects δ̂_T into s_T
