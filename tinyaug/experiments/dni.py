@@ -202,10 +202,11 @@ class CharLanguageModelDNI(Experiment):
 
     def _step_loss(self, targets: np.ndarray):
         batch = targets.shape[1]
+        target_ids = tensor(targets)          # on the default backend, like the model
 
         def step_loss(t: int, output):
             logits = self.model.readout(output)
-            return ops.cross_entropy(logits, targets[t], reduction="sum") * (1.0 / batch)
+            return ops.cross_entropy(logits, target_ids[t], reduction="sum") * (1.0 / batch)
         return step_loss
 
     def train_step(self, step: int) -> dict[str, float]:
