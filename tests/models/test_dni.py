@@ -158,7 +158,7 @@ class _ScalarLinearCell(Module):
 
 
 def test_synthesizer_regresses_on_the_bootstrapped_gradient_by_hand():
-    a, w, b = 0.5, 0.3, 0.1                   # cell h' = a h + x;  M(h) = w h + b
+    a, w, b, lam = 0.5, 0.3, 0.1, 0.5         # cell h' = a h + x;  M(h) = w h + b;  λ M injected
     xs, ys = [1.0, 2.0, -1.0, 0.5, 1.5, -0.5], [0.0, 1.0, 0.5, -1.0, 2.0, 0.0]
     cell = _ScalarLinearCell(a)
     synth = SyntheticGradient(1, rng=np.random.default_rng(0), dtype=F64)
@@ -168,14 +168,14 @@ def test_synthesizer_regresses_on_the_bootstrapped_gradient_by_hand():
 
     def step_loss(t, h):
         return ops.sum((h - ys[t]) * (h - ys[t])) * 0.5
-    result = TruncatedBPTT(cell, 2, synthesizer=synth).run(inputs, step_loss)
+    result = TruncatedBPTT(cell, 2, synthesizer=synth, synthetic_scale=lam).run(inputs, step_loss)
 
     h = [0.0]
     for x in xs:
         h.append(a * h[-1] + x)              # h[t] = state after t steps
     M = lambda v: w * v + b                  # noqa: E731
-    # Window [2, 4): its start is h[2], its end h[4] receives M(h[4]).
-    target_2 = a * (h[3] - ys[2]) + a * a * (h[4] - ys[3]) + a * a * M(h[4])
+    # Window [2, 4): its start is h[2], its end h[4] receives λ M(h[4]).
+    target_2 = a * (h[3] - ys[2]) + a * a * (h[4] - ys[3]) + a * a * lam * M(h[4])
     # Window [4, 6): the last one, no synthetic gradient at its end.
     target_4 = a * (h[5] - ys[4]) + a * a * (h[6] - ys[5])
     errors = [M(h[2]) - target_2, M(h[4]) - target_4]
@@ -183,10 +183,10 @@ def test_synthesizer_regresses_on_the_bootstrapped_gradient_by_hand():
     np.testing.assert_allclose(ta.to_numpy(synth.output_weight.grad),
                                [[errors[0] * h[2] + errors[1] * h[4]]], atol=1e-12)
     np.testing.assert_allclose(ta.to_numpy(synth.output_bias.grad), [sum(errors)], atol=1e-12)
-    # The cell's gradient: window sums plus the injected M(h[2]), M(h[4]) (by hand too).
+    # The cell's gradient: window sums plus the injected λ M(h[2]), λ M(h[4]) (by hand too).
     da = 0.0
     for t0, t1 in ((0, 2), (2, 4), (4, 6)):
-        injected = M(h[t1]) if t1 < 6 else 0.0
+        injected = lam * M(h[t1]) if t1 < 6 else 0.0
         dh = injected                         # gradient at h[t1], walked back to h[t0]
         for t in range(t1, t0, -1):
             dh += h[t] - ys[t - 1]

@@ -44,7 +44,7 @@ class CurriculumDNI(Experiment):
     headline_metric: ClassVar[str] = "solved"
     defaults: ClassVar[dict[str, Any]] = {
         "steps": 6000, "batch_size": 16, "lr": 1e-3, "clip_norm": 10.0, "hidden_size": 64,
-        "window": 3, "synth_hidden": 0, "aux_weight": 1.0, "bits": 8, "start_length": 1,
+        "window": 3, "synth_hidden": 0, "aux_weight": 1.0, "synthetic_scale": 0.1, "bits": 8, "start_length": 1,
         "threshold": 0.15, "curriculum_window": 20, "max_repeats": 2, "eval_every": 500,
         "log_every": 50, "checkpoint_every": 1000, "eval_batch_size": 32,
     }
@@ -62,7 +62,8 @@ class CurriculumDNI(Experiment):
         self.model = DNIRecurrentModel(cell, self.generator.output_size, int(config["window"]),
                                        synthetic=self.synthetic, aux=self.aux,
                                        synth_hidden=int(config["synth_hidden"]),
-                                       aux_weight=float(config["aux_weight"]), rng=init_rng)
+                                       aux_weight=float(config["aux_weight"]),
+                                       synthetic_scale=float(config["synthetic_scale"]), rng=init_rng)
         self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
         self.length = int(config["start_length"])
         self.recent: deque = deque(maxlen=int(config["curriculum_window"]))
@@ -181,7 +182,7 @@ class CharLanguageModelDNI(Experiment):
     headline_metric: ClassVar[str] = "bits_per_char"
     defaults: ClassVar[dict[str, Any]] = {
         "steps": 10000, "batch_size": 16, "lr": 1e-3, "clip_norm": 5.0, "hidden_size": 128,
-        "window": 4, "synth_hidden": 0, "aux_weight": 1.0, "corpus_dir": "",
+        "window": 4, "synth_hidden": 0, "aux_weight": 1.0, "synthetic_scale": 0.1, "corpus_dir": "",
         "eval_streams": 8, "eval_length": 300, "eval_every": 1000, "log_every": 100,
         "checkpoint_every": 2000,
     }
@@ -195,7 +196,8 @@ class CharLanguageModelDNI(Experiment):
         self.model = DNIRecurrentModel(cell, VOCAB_SIZE, int(config["window"]),
                                        synthetic=self.synthetic, aux=self.aux,
                                        synth_hidden=int(config["synth_hidden"]),
-                                       aux_weight=float(config["aux_weight"]), rng=init_rng)
+                                       aux_weight=float(config["aux_weight"]),
+                                       synthetic_scale=float(config["synthetic_scale"]), rng=init_rng)
         self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
         self.streams = CharStreams(self.train_text, int(config["batch_size"]), rng)
         self.state = None

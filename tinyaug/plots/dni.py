@@ -80,7 +80,7 @@ def memory_figure(lengths: Sequence[int], peaks: Mapping[str, Sequence[float]], 
     for label, values in peaks.items():
         axis.plot(lengths, values, marker="o", label=label)
     axis.set_xlabel("sequence length (steps)")
-    axis.set_ylabel("peak memory during forward + backward (MiB)")
+    axis.set_ylabel("peak memory, forward + backward (MiB)")
     axis.set_title(title, fontsize=9)
     axis.legend(fontsize=8)
     axis.grid(alpha=0.3)
