@@ -34,8 +34,8 @@ def main(argv=None) -> None:
         print(curves_figure(lm, os.path.join(args.out, "dni_chars_bpc.png"), "held-out bits per character",
                             title="character LM (fortunes), LSTM 128", xlabel="updates (windows)"))
     cosines = {}
-    for path in sorted(glob.glob(os.path.join(args.runs, "*", "*dni*", "metrics.csv"))
-                       + sorted(glob.glob(os.path.join(args.runs, "*dni*", "metrics.csv")))):
+    for path in sorted(glob.glob(os.path.join(args.runs, "sweep", "*dni*-s0", "metrics.csv"))
+                       + sorted(glob.glob(os.path.join(args.runs, "chars-*dni*", "metrics.csv")))):
         name = os.path.basename(os.path.dirname(path))
         m = read_metrics(path)
         if "eval_true_gradient_cosine" in m:
