@@ -77,7 +77,7 @@ def main(argv=None) -> None:
             for window in args.windows:
                 for seed in args.seeds:
                     path = run_dir(args.out, task, model, window, seed)
-                    if os.path.exists(os.path.join(path, "metrics.csv")):
+                    if finished(path, args.steps):  # unfinished runs are left out
                         table.setdefault(model, {}).setdefault(window, []).append(
                             longest_solved(os.path.join(path, "metrics.csv"), args.steps))
         for model, by_window in sorted(table.items()):
