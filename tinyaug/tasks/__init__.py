@@ -3,7 +3,7 @@
 ``TASKS[name]`` is the registry; ``make_task(name, **params)`` builds one.
 """
 from .base import TASKS, Task, make_task, register_task
-from . import babi  # noqa: F401  (registers the "babi" question-answering task)
+from . import babi, graphs  # noqa: F401  (register "babi" and the "graph-*" tasks)
 from .ntm_tasks import (AssociativeRecall, Copy, DynamicNGrams, PrioritySort, RepeatCopy,
                         ngram_optimal_probabilities)
 
