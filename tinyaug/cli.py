@@ -8,6 +8,7 @@
     tinyaug train --task T --model M --init-from DIR [--setting VALUE ...]   (fine-tune)
     tinyaug eval DIR [--batches K]
     tinyaug plot DIR
+    tinyaug sweep --task T --model M --seeds 0-4 [--SETTING v1,v2 ...] [--jobs N]  (tinyaug.sweeps)
 
 Experiments come from every module of ``tinyaug.experiments`` (discovered on start).
 """
@@ -229,10 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("run_dir")
     explain.add_argument("question")
     explain.add_argument("--columns", help="comma-separated column names of the table (tables task)")
+    commands.add_parser("sweep", add_help=False,
+                        help="train a grid of settings x seeds, resumably, and summarise it "
+                             "(tinyaug sweep --help)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sweep"]:  # its own parser: --SETTING v1,v2 for any setting
+        from .sweeps import main as sweep_main
+        return sweep_main(argv[1:])
     parser = build_parser()
     # Unknown ``--<setting> VALUE`` pairs are kept for ``train`` (checked against the chosen
     # experiment's settings there); for every other command they are an error as usual.
