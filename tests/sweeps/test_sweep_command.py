@@ -11,66 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import BACKENDS
+from tests.sweeps.helpers import (STEPS, comparable, env, evaluation_columns, run_folders,
+                                    run_sweep, sweep_command)
 from tinyaug.sweeps import runner
-from tinyaug.training.figures import read_metrics
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STEPS = 400
-TINY = ["--task", "copy", "--model", "lstm", "--lr", "0.01,0.03", "--steps", str(STEPS),
-        "--hidden-size", "8", "--max-length", "2", "--bits", "4", "--batch-size", "4",
-        "--eval-every", "50", "--log-every", "10", "--checkpoint-every", "20",
-        "--eval-batch-size", "16", "--jobs", "2", "--threshold", "3", "--progress", "lines"]
-
-
-@pytest.fixture(autouse=True)
-def _one_backend(backend):
-    if backend != BACKENDS[0]:
-        pytest.skip("the sweep trains in subprocesses: the test process's backend plays no part")
-
-
-def sweep_command(out, *extra):
-    return [sys.executable, "-m", "tinyaug.cli", "sweep", *TINY, "--out", str(out), *extra]
-
-
-def env():
-    return {**runner.child_env(), "PYTHONPATH": ROOT}
-
-
-def run_sweep(out, *extra):
-    result = subprocess.run(sweep_command(out, *extra), env=env(), capture_output=True, text=True,
-                            timeout=600)
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def comparable(out):
-    """summary.json without wall-clock minutes (the only thing an interruption may change)."""
-    with open(os.path.join(out, "summary.json")) as file:
-        summary = json.load(file)
-    for group in summary["groups"]:
-        for entry in group["runs"]:
-            entry.pop("wall_minutes", None)
-    return summary
-
-
-def run_folders(out):
-    return sorted(os.path.join(root) for root, _, files in os.walk(os.path.join(out, "runs"))
-                  if "config.json" in files)
-
-
-def evaluation_columns(folder):
-    columns = read_metrics(folder)
-    rows = np.isfinite(columns["eval_bits_per_sequence"])
-    return {key: columns[key][rows] for key in ("step", "eval_bits_per_sequence",
-                                                "eval_wrong_bits_per_sequence")}
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sweep") / "plain"
-    result = run_sweep(out, "--seeds", "0-1")
-    return out, result
 
 
 def test_a_sweep_writes_its_summary(uninterrupted):
@@ -106,6 +49,10 @@ def test_a_rerun_trains_nothing_and_more_seeds_train_only_the_new_ones(uninterru
               for folder in run_folders(copy)}
     again = run_sweep(copy, "--seeds", "0-1")
     assert "starting" not in again.stderr and "resuming" not in again.stderr
+    resumed = subprocess.run([sys.executable, "-m", "tinyaug.cli", "sweep", "--resume", str(copy)],
+                             env=env(), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0 and "4/4 runs done" in resumed.stderr
+    assert "starting" not in resumed.stderr and "| lr=0.03 | 2 of 2 |" in resumed.stdout
     more = run_sweep(copy, "--seeds", "0-2")
     started = sorted(line.split()[-1] for line in more.stderr.splitlines()
                      if line.startswith("sweep: starting"))

@@ -165,6 +165,8 @@ def _main(argv: list[str]) -> int:
     known = known_settings(task, model)
     check_settings(task, model, settings, known)
     runs = grid.expand(settings, seeds)
+    executor = None if args.summary_only else _executor(args, min(args.jobs or os.cpu_count() or 1,
+                                                                  len(runs)))
     _write_sweep_file(out, {"identity": identity, "settings": settings, "seeds": seeds,
                             "metric": metric, "threshold": threshold})
     total_steps = {run: int(float(run.settings.get("steps", known.get("steps", "0"))))
@@ -174,8 +176,6 @@ def _main(argv: list[str]) -> int:
         status = {run: runner.run_state(run.folder(out)) for run in runs}
         interrupted, failed = False, False
     else:
-        jobs = args.jobs or os.cpu_count() or 1
-        executor = _executor(args, min(jobs, len(runs)))
         progress = runner.SweepProgress(f"{task}/{model}", sys.stderr, args.progress)
         outcome = runner.run_all(task, model, out, runs, total_steps, executor, progress)
         status, interrupted = outcome.status, outcome.interrupted
