@@ -123,3 +123,15 @@ def test_bad_commands_are_clear_errors(tmp_path):
         json.dump({"identity": {"task": "copy", "model": "ntm", "fixed": {}, "swept": []}}, file)
     assert "holds another sweep" in fails("--task", "copy", "--model", "lstm", "--out",
                                           str(tmp_path / "c"))
+
+
+def test_a_failing_run_is_reported_with_its_error_and_the_sweep_exits_1(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "tinyaug.cli", "sweep", "--task", "copy",
+                             "--model", "lstm", "--seeds", "0", "--hidden-size", "big", "--progress",
+                             "lines", "--out", str(tmp_path / "bad")],
+                            env=env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "runs/base/seed-0 failed (exit 1): tinyaug: --set hidden_size=big: expected a int" in result.stderr
+    assert "0/1 runs done, 0 running, 1 failed" in result.stderr
+    assert "| base | 0 of 1 | – |" in result.stdout
+    assert "Not finished (left out of the statistics): base/seed-0 (failed)" in result.stdout

@@ -92,6 +92,19 @@ def last_logged_step(folder: str) -> int:
     return 0
 
 
+def _last_line(path: str) -> str:
+    """The last non-empty line of a log (where a training's error message is)."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            file.seek(max(0, file.tell() - 2048))
+            lines = [line.strip() for line in file.read().decode("utf-8", "replace").splitlines()]
+    except OSError:
+        return "(no log)"
+    lines = [line for line in lines if line]
+    return lines[-1] if lines else "(empty log)"
+
+
 def _duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"
@@ -246,7 +259,8 @@ def run_all(task: str, model: str, out: str, runs: list[Run], total_steps: dict[
                 else:
                     status[run] = "failed"
                     progress.message(f"sweep: {os.path.relpath(folder, out)} failed (exit "
-                                     f"{code}); its log: {os.path.join(folder, LOG_FILE)}")
+                                     f"{code}): {_last_line(os.path.join(folder, LOG_FILE))} "
+                                     f"(log: {os.path.join(folder, LOG_FILE)})")
             if changed or time.perf_counter() - last_report >= 1.0:
                 report()
                 last_report = time.perf_counter()

@@ -114,7 +114,7 @@ def markdown(summary: dict[str, Any], title: str) -> str:
     """One row per setting combination: the metric's mean ± spread (sample standard
     deviation), range and per-seed values, steps to the threshold, the other final metrics'
     means."""
-    metric, threshold = summary["metric"], summary["threshold"]
+    metric, threshold = summary["metric"] or "final metric", summary["threshold"]
     others = sorted({key for group in summary["groups"] for key in group["stats"]
                      if key.startswith("eval_") and key != metric})
     header = ["setting", "seeds done", f"{metric} mean ± sd", "min – max", "per seed"]
