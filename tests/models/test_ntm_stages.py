@@ -154,6 +154,8 @@ def test_bad_recipes_and_stages_are_clear_errors():
             ([{"from_step": 0}, {"from_step": 9, "lrr": 1.0}], "stage 1 sets unknown setting 'lrr'"),
             ([{"from_step": 0}, {"from_step": 9, "steps": 1}], "stage 1 sets 'steps', which a stage cannot"),
             ([{"lr": 1.0}], "stage 0 needs an integer from_step"),
+            ([{"from_step": 0}, {"from_step": 9, "memory": "16x4"}], "stage 1 sets 'memory', which a stage"),
+            ([{"from_step": 0}, {"from_step": 9, "max_repeats": 5}], "stage 1 sets 'max_repeats', which"),
             ({"from_step": 0}, "stages must be a list of dicts")):
         with pytest.raises(ValueError, match=message):
             RepeatCopyNTM({**base, "stages": stages}, np.random.default_rng(0))

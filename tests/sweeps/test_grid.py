@@ -183,3 +183,22 @@ def test_mean_curve_on_shared_and_on_different_steps():
     steps, mean = mean_curve([(np.array([0, 10, 20]), np.array([0.0, 1.0, 2.0])),
                               (np.array([5, 15]), np.array([0.0, 1.0]))])
     assert steps.tolist() == [5, 10, 15] and mean.tolist() == [0.25, 0.75, 1.25]
+
+
+def test_progress_is_one_line_for_the_whole_sweep():
+    import io
+    stream = io.StringIO()
+    progress = runner.SweepProgress("copy/lstm", stream, mode="line")
+    progress.update(0, 2, 0, 6, 0, 600)
+    progress.update(1, 2, 1, 6, 300, 600)
+    progress.message("sweep: starting runs/x/seed-0")
+    progress.close()
+    written = stream.getvalue()
+    assert written.startswith("\rsweep copy/lstm: 0/6 runs done, 2 running | 0% of 600 steps")
+    assert "\rsweep copy/lstm: 1/6 runs done, 2 running, 1 failed | 50% of 600 steps" in written
+    assert "sweep: starting runs/x/seed-0\n" in written and "\n" not in written.split("sweep: starting")[0]
+    lines = runner.SweepProgress("copy/lstm", io.StringIO(), mode="lines")
+    lines.update(0, 1, 0, 2, 0, 10)
+    lines.update(0, 1, 0, 2, 5, 10)  # nothing changed but the steps: no new line yet
+    lines.update(1, 1, 0, 2, 7, 10)
+    assert lines.stream.getvalue().count("\n") == 2

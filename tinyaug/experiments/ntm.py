@@ -57,7 +57,7 @@ from ..models.ntm import NTM
 from ..training.experiment import register
 from ..training.stages import StagedExperiment
 from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
-from .ntm_recipes import recipe as named_recipe
+from .ntm_recipes import fixed_settings as stage_fixed_settings, recipe as named_recipe
 
 NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20",
                 "read_heads": 1, "write_heads": 1, "shift_width": 3, "memory_init": "constant",
@@ -103,7 +103,8 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
         self.best_bits, self.best_step = float("inf"), -1
         self.best_parameters: list[np.ndarray] = []
         self._validation_batches = None
-        self.setup_stages(config, lambda name: named_recipe(self.task, name))
+        self.setup_stages(config, lambda name: named_recipe(self.task, name),
+                          fixed=stage_fixed_settings(self.task))
 
     def on_enter_stage(self, index: int) -> None:
         """A new stage starts from the best-validated parameters so far (``keep_best``), as

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..tasks import TASKS
+
+#: NTM settings read once, when the experiment is built (the model's shape, the validation
+#: set): a stage cannot change them. The task's own parameters are added per task.
+BUILT_ONCE = frozenset({"controller", "controller_size", "memory", "read_heads", "write_heads",
+                        "shift_width", "memory_init", "fused", "read_after_write", "dtype",
+                        "validation_sequences"})
+
 RECIPES: dict[tuple[str, str], dict[str, Any]] = {
     # Repeat copy under 0.1 bits (docs/sections/ntm.md, "Repeat copy"): the manual chain
     #   runs e      the repeat-copy/ntm defaults (Graves' RMSProp lr 1e-4, batch 4, the repeat-
@@ -37,3 +45,8 @@ def recipe(task: str, name: str) -> dict[str, Any]:
         raise ValueError(f"{task}/ntm: unknown recipe {name!r}; recipes for {task}: "
                          f"{', '.join(known) or 'none'}")
     return RECIPES[(task, name)]
+
+
+def fixed_settings(task: str) -> frozenset[str]:
+    """What a stage of an NTM run on ``task`` may not change."""
+    return BUILT_ONCE | frozenset(TASKS[task].defaults if task in TASKS else ())

@@ -32,7 +32,11 @@ FIXED_SETTINGS = frozenset({"steps", "seed", "eval_every", "checkpoint_every", "
 class StageSchedule:
     """The checked stages of a run and the settings in force at each."""
 
-    def __init__(self, stages: list[dict[str, Any]], base: dict[str, Any], owner: str = "stages") -> None:
+    def __init__(self, stages: list[dict[str, Any]], base: dict[str, Any], owner: str = "stages",
+                 fixed: frozenset[str] | set[str] = frozenset()) -> None:
+        """``fixed``: settings the experiment reads once, when it is built (the model's shape,
+        the task's parameters), which a stage may therefore not change either."""
+        fixed = FIXED_SETTINGS | set(fixed)
         if not isinstance(stages, list) or not all(isinstance(stage, dict) for stage in stages):
             raise ValueError(f"{owner}: stages must be a list of dicts such as "
                              f'[{{"from_step": 0}}, {{"from_step": 1000, "lr": 1e-5}}], got {stages!r}')
@@ -50,12 +54,12 @@ class StageSchedule:
             for key in stage:
                 if key == "from_step":
                     continue
-                if key in FIXED_SETTINGS:
+                if key in fixed:
                     raise ValueError(f"{owner}: stage {index} sets {key!r}, which a stage cannot "
-                                     f"change ({', '.join(sorted(FIXED_SETTINGS))})")
+                                     f"change ({', '.join(sorted(fixed))} are set once per run)")
                 if key not in base:
                     raise ValueError(f"{owner}: stage {index} sets unknown setting {key!r}; "
-                                     f"known: {', '.join(sorted(set(base) - FIXED_SETTINGS))}")
+                                     f"known: {', '.join(sorted(set(base) - fixed))}")
         self.stages = [dict(stage) for stage in stages]
         self.base = dict(base)
         #: The settings some stage changes; only these are ever put in force.
@@ -158,11 +162,13 @@ class StagedExperiment:
     schedule: StageSchedule | None = None
 
     def setup_stages(self, config: dict[str, Any],
-                     lookup: Callable[[str], dict[str, Any]] | None = None) -> None:
+                     lookup: Callable[[str], dict[str, Any]] | None = None,
+                     fixed: frozenset[str] | set[str] = frozenset()) -> None:
         """``config["recipe"]`` NAME (when ``stages`` is empty): ``lookup(NAME)`` gives
         ``{"stages": [...], "steps": N}``; the stages are written into ``config`` (so
         config.json records what ran) and so is ``steps``, unless it differs from the
-        experiment's default (an explicit ``--steps``)."""
+        experiment's default (an explicit ``--steps``). ``fixed``: the settings this
+        experiment reads only when it is built (see ``StageSchedule``)."""
         if config.get("recipe") and not config.get("stages"):
             if lookup is None:
                 raise ValueError(f"{type(self).__name__}: no recipes, got recipe {config['recipe']!r}")
@@ -174,7 +180,7 @@ class StagedExperiment:
             self.schedule = None
             return
         self.schedule = StageSchedule(config["stages"], config,
-                                      owner=f"{getattr(self, 'task', '')}: stages")
+                                      owner=f"{getattr(self, 'task', '')}: stages", fixed=fixed)
         self.optimizer = StagedOptimizer(self._stage_optimizer, 0)
 
     def _stage_optimizer(self, index: int) -> Optimizer:
