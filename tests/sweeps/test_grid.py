@@ -202,3 +202,19 @@ def test_progress_is_one_line_for_the_whole_sweep():
     lines.update(0, 1, 0, 2, 5, 10)  # nothing changed but the steps: no new line yet
     lines.update(1, 1, 0, 2, 7, 10)
     assert lines.stream.getvalue().count("\n") == 2
+
+
+def test_a_folder_being_swept_is_locked(tmp_path):
+    import subprocess
+    with open(tmp_path / "sweep.lock", "w") as file:
+        file.write(str(os.getppid()))  # a live process
+    with pytest.raises(SweepError, match=f"is being swept by process {os.getppid()}"):
+        with runner.SweepLock(str(tmp_path)):
+            pass
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True)
+    with open(tmp_path / "sweep.lock", "w") as file:
+        file.write(finished.stdout.strip())  # a lock left by a process that has ended
+    with runner.SweepLock(str(tmp_path)):
+        assert open(tmp_path / "sweep.lock").read() == str(os.getpid())
+    assert not os.path.exists(tmp_path / "sweep.lock")

@@ -165,19 +165,26 @@ def _main(argv: list[str]) -> int:
     known = known_settings(task, model)
     check_settings(task, model, settings, known)
     runs = grid.expand(settings, seeds)
-    executor = None if args.summary_only else _executor(args, min(args.jobs or os.cpu_count() or 1,
-                                                                  len(runs)))
-    _write_sweep_file(out, {"identity": identity, "settings": settings, "seeds": seeds,
-                            "metric": metric, "threshold": threshold})
     total_steps = {run: int(float(run.settings.get("steps", known.get("steps", "0"))))
                    for run in runs}
     title = f"{task}/{model}, seeds {','.join(map(str, seeds))}"
+    record = {"identity": identity, "settings": settings, "seeds": seeds, "metric": metric,
+              "threshold": threshold}
     if args.summary_only:
+        if not os.path.isdir(out):
+            raise SweepError(f"sweep: --summary-only: {out} does not exist")
         status = {run: runner.run_state(run.folder(out)) for run in runs}
-        interrupted, failed = False, False
+        interrupted = failed = False
     else:
-        progress = runner.SweepProgress(f"{task}/{model}", sys.stderr, args.progress)
-        outcome = runner.run_all(task, model, out, runs, total_steps, executor, progress)
+        executor = _executor(args, min(args.jobs or os.cpu_count() or 1, len(runs)))
+        os.makedirs(out, exist_ok=True)
+        try:
+            with runner.SweepLock(out):
+                _write_sweep_file(out, record)
+                progress = runner.SweepProgress(f"{task}/{model}", sys.stderr, args.progress)
+                outcome = runner.run_all(task, model, out, runs, total_steps, executor, progress)
+        finally:
+            executor.close()
         status, interrupted = outcome.status, outcome.interrupted
         failed = any(state == "failed" for state in status.values())
     summary.write(out, runs, status, title, metric, threshold)

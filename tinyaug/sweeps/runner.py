@@ -181,8 +181,8 @@ class Outcome:
 
 
 class _StopRequests:
-    """Counts SIGINT/SIGTERM while the sweep runs (main thread only), restoring the previous
-    handlers afterwards."""
+    """Counts SIGINT, SIGTERM and SIGHUP (a closed terminal) while the sweep runs (main thread
+    only), restoring the previous handlers afterwards."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -190,7 +190,7 @@ class _StopRequests:
 
     def __enter__(self) -> "_StopRequests":
         if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 self.previous[signum] = signal.signal(signum, self._handle)
         return self
 
@@ -200,6 +200,43 @@ class _StopRequests:
     def __exit__(self, *exc) -> None:
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
+
+
+class SweepLock:
+    """``OUT/sweep.lock`` holds the pid of the sweep working in OUT; a second sweep on the same
+    folder while that process lives is an error (two trainings in one run folder would corrupt
+    it). A lock left by a dead process is taken over."""
+
+    def __init__(self, out: str) -> None:
+        self.path = os.path.join(out, "sweep.lock")
+
+    def __enter__(self) -> "SweepLock":
+        from .errors import SweepError
+        try:
+            with open(self.path) as file:
+                pid = int(file.read().strip() or 0)
+        except (OSError, ValueError):
+            pid = 0
+        if pid and pid != os.getpid():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                raise SweepError(f"sweep: {os.path.dirname(self.path)} is being swept by process "
+                                 f"{pid}") from None
+            else:
+                raise SweepError(f"sweep: {os.path.dirname(self.path)} is being swept by process "
+                                 f"{pid}; wait for it, or stop it (Ctrl-C) first")
+        with open(self.path, "w") as file:
+            file.write(str(os.getpid()))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
 
 
 def run_all(task: str, model: str, out: str, runs: list[Run], total_steps: dict[Run, int],
@@ -269,5 +306,4 @@ def run_all(task: str, model: str, out: str, runs: list[Run], total_steps: dict[
     for run in pending:
         status[run] = "new" if run_state(run.folder(out)) == "new" else "interrupted"
     progress.close()
-    executor.close()
     return Outcome(status, interrupted)
