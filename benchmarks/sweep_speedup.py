@@ -7,8 +7,9 @@ The 6 runs: ``copy/lstm`` (32 units, lengths 1-5), learning rates 1e-3 and 3e-3,
 environment the sweep gives its runs (one BLAS thread). Sweep: ``tinyaug sweep --jobs 2`` on
 the same grid. Each round times both, in alternating order (round 1: one after another first;
 round 2: the sweep first; ...), so that a change of the machine's load biases neither. Prints
-wall-clock seconds, the CPU seconds of the trainings (children's user + system time), the load
-average before and after each measurement, and the speed-up (one after another / sweep).
+wall-clock seconds, the CPU seconds of the trainings (children's user + system time) and what
+they make per wall second (the cores the trainings got on average), the load average before
+and after each measurement, and the speed-up (one after another / sweep).
 
 The target is >= 1.8 on 2 cores. The speed-up is bounded by the cores the trainings actually
 get: on a machine shared with other jobs, read it together with the load averages printed.
@@ -51,8 +52,9 @@ def measure(label: str, commands: list[list[str]]) -> tuple[float, float]:
         subprocess.run(command, env=child_env(), check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu
-    print(f"  {label:22s} {wall:7.1f} s wall, {cpu:7.1f} s CPU of the trainings "
-          f"(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)", flush=True)
+    print(f"  {label:22s} {wall:7.1f} s wall, {cpu:7.1f} s CPU of the trainings = "
+          f"{cpu / wall:.2f} cores busy on average (load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after)", flush=True)
     return wall, cpu
 
 

@@ -110,6 +110,12 @@ def _number(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+def _steps(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:,.0f}"
+
+
 def markdown(summary: dict[str, Any], title: str) -> str:
     """One row per setting combination: the metric's mean ± spread (sample standard
     deviation), range and per-seed values, steps to the threshold, the other final metrics'
@@ -135,7 +141,7 @@ def markdown(summary: dict[str, Any], title: str) -> str:
         if threshold is not None:
             for which in ("first", "settled"):
                 reach = group["stats"][f"steps_to_threshold_{which}"]
-                cells.append(f"{_number(reach.get('mean'))}; {reach['reached']} of {reach['of']}")
+                cells.append(f"{_steps(reach.get('mean'))}; {reach['reached']} of {reach['of']}")
         cells += [_number(group["stats"].get(key, {}).get("mean")) for key in others]
         lines.append("| " + " | ".join(cells) + " |")
     pending = [f"{group['label']}/seed-{entry['seed']} ({entry['status']})"
