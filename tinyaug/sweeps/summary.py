@@ -48,7 +48,7 @@ def choose_metric(columns: dict[str, np.ndarray], metric: str | None) -> str | N
     first evaluation metric: its headline one for the sequence tasks)."""
     evaluation = [key for key in columns if key.startswith("eval_")]
     if metric:
-        for key in (metric, f"eval_{metric}"):
+        for key in (f"eval_{metric}", metric):  # the evaluation column first
             if key in columns:
                 return key
         raise KeyError(f"sweep: no column {metric!r} in metrics.csv; evaluation columns: "
@@ -78,7 +78,7 @@ def collect(out: str, runs: list[Run], status: dict[Run, str], metric: str | Non
         entry: dict[str, Any] = {"seed": run.seed, "status": status.get(run, "new"),
                                  "folder": os.path.relpath(folder, out)}
         if columns:
-            if chosen is None or not chosen.startswith("eval_"):
+            if chosen is None or chosen not in columns:
                 chosen = choose_metric(columns, metric)
             step, final = _final_evaluation(columns)
             entry.update({"step": step, "final": final})
