@@ -10,6 +10,7 @@
     tinyaug eval DIR [--batches K] [--no-report]
     tinyaug plot DIR
     tinyaug explain DIR "question"
+    tinyaug sweep --task T --model M --seeds 0-4 [--SETTING v1,v2 ...] [--jobs N]  (tinyaug.sweeps)
 
 ``python -m tinyaug ...`` is the same command. Experiments come from every module of
 ``tinyaug.experiments`` (importing that package registers them all).
@@ -339,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("run_dir")
     explain.add_argument("question")
     explain.add_argument("--columns", help="comma-separated column names of the table (tables task)")
+    commands.add_parser("sweep", add_help=False,
+                        help="train a grid of settings x seeds, resumably, and summarise it "
+                             "(tinyaug sweep --help)")
     return parser
 
 
@@ -351,6 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--traceback" in argv or os.environ.get("TINYAUG_DEBUG", "") not in ("", "0")
     argv = [token for token in argv if token != "--traceback"]
     try:
+        if argv[:1] == ["sweep"]:  # its own parser: --SETTING v1,v2 for any setting
+            from .sweeps import main as sweep_main
+            return sweep_main(argv[1:])
         parser = build_parser()
         # Unknown ``--<setting> VALUE`` pairs are kept for ``train`` (checked against the chosen
         # experiment's settings there); for every other command they are an error as usual.

@@ -56,6 +56,8 @@ from .. import backends
 from ..models.ntm import NTM
 from ..plots import ntm as ntm_plots
 from ..training.experiment import register
+from ..training.stages import StagedExperiment
+from .ntm_recipes import fixed_settings as stage_fixed_settings, recipe as named_recipe
 from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 
 NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20",
@@ -63,7 +65,7 @@ NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20"
                 "fused": True, "read_after_write": False, "shared_length": True,
                 "lr_decay_below": 0.0, "lr_decay_window": 500, "lr_decay_factor": 0.1,
                 "lr_decay_times": 1, "decayed_batch_size": 0, "zero_first_fraction": 0.0,
-                "keep_best": False, "validation_sequences": 500}
+                "keep_best": False, "validation_sequences": 500, "recipe": "", "stages": []}
 GENERALISATION_LENGTHS = (10, 20, 30, 50, 120)
 
 
@@ -78,7 +80,7 @@ def parse_memory(text: str) -> tuple[int, int]:
     return rows, width
 
 
-class NTMExperiment(SequenceExperiment):
+class NTMExperiment(StagedExperiment, SequenceExperiment):
     """Builds an ``NTM`` from the config; the task, loss and metrics are shared."""
 
     model_name = "ntm"
@@ -103,8 +105,17 @@ class NTMExperiment(SequenceExperiment):
         self.best_bits, self.best_step = float("inf"), -1
         self.best_parameters: list[np.ndarray] = []
         self._validation_batches = None
+        self.setup_stages(config, lambda name: named_recipe(self.task, name),
+                          fixed=stage_fixed_settings(self.task))
+
+    def on_enter_stage(self, index: int) -> None:
+        """A new stage starts from the best-validated parameters so far (``keep_best``), as
+        the hand-made chains did (each run's end put them back before the next started)."""
+        for p, value in zip(self.model.parameters(), self.best_parameters):
+            p.data[...] = backends.backend_of(p.data).from_host(value.astype(p.dtype))
 
     def train_step(self, step: int) -> dict[str, float]:
+        stage = self.apply_stage(step)  # ``recipe`` / ``stages``: training/stages.py
         self.steps_done = step + 1
         # The learning rate is set from the decay count every step (a checkpoint's optimizer
         # state stores the lr too; this keeps the two consistent on resume).
@@ -127,6 +138,8 @@ class NTMExperiment(SequenceExperiment):
             self.task_generator, self.config["batch_size"] = generator, batch_size
         self._maybe_decay_lr(metrics["bits_per_sequence"])
         metrics["lr"] = self.optimizer.lr
+        if stage is not None:
+            metrics["stage"] = float(stage)
         return metrics
 
     def _curriculum_max_repeats(self, step: int) -> int | None:
@@ -346,6 +359,7 @@ class RepeatCopyNTM(NTMExperiment):
         lengths). Training only: validation, evaluation and tests use the task's own law.
         Why: L = 1 sequences (10% of the task) held 43% of the bits and 82% of the wrong bits
         of run h (docs/sections/ntm.md, repeat copy)."""
+        self.apply_stage(step)  # a stage may change length_one_fraction
         fraction = float(self.config.get("length_one_fraction") or 0.0)
         if not 0.0 <= fraction <= 1.0:
             raise ValueError(f"repeat-copy/ntm: length_one_fraction must be in [0, 1], got {fraction}")

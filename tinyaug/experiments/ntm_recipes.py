@@ -1,0 +1,52 @@
+"""Named NTM recipes: ``tinyaug train --task T --model ntm --recipe NAME`` runs a whole staged
+schedule (``tinyaug.training.stages``) from one command, where it used to take a chain of
+commands by hand.
+
+A recipe gives the stages and the run's length in steps (used unless ``--steps`` says
+otherwise). Its first stage is the task's defaults unless it says more.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..tasks import TASKS
+
+#: NTM settings read once, when the experiment is built (the model's shape, the validation
+#: set): a stage cannot change them. The task's own parameters are added per task.
+BUILT_ONCE = frozenset({"controller", "controller_size", "memory", "read_heads", "write_heads",
+                        "shift_width", "memory_init", "fused", "read_after_write", "dtype",
+                        "validation_sequences"})
+
+RECIPES: dict[tuple[str, str], dict[str, Any]] = {
+    # Repeat copy under 0.1 bits (docs/sections/ntm.md, "Repeat copy"): the manual chain
+    #   runs e      the repeat-copy/ntm defaults (Graves' RMSProp lr 1e-4, batch 4, the repeat-
+    #               count curriculum over 20,000 steps), 60,000 steps
+    #   runs f - h  the same optimizer carried on at lr 1e-5 to step 140,000
+    #   adam-b      --init-from h: Adam lr 1e-4, global-norm clip 10, no clipping by value,
+    #               batch 16, no curriculum, 70,000 steps
+    # Each stage starts from the best-validated parameters of the stage before (as the copies
+    # and --init-from did, since keep_best put them back at each run's end).
+    ("repeat-copy", "curriculum-rmsprop-adam"): {
+        "steps": 210000,
+        "stages": [
+            {"from_step": 0},
+            {"from_step": 60000, "lr": 1e-5},
+            {"from_step": 140000, "optimizer": "adam", "lr": 1e-4, "batch_size": 16,
+             "clip_norm": 10.0, "clip_value": 0.0, "repeats_curriculum_steps": 0},
+        ],
+    },
+}
+
+
+def recipe(task: str, name: str) -> dict[str, Any]:
+    """The recipe ``name`` for ``task``; a clear error listing the task's recipes otherwise."""
+    if (task, name) not in RECIPES:
+        known = sorted(n for t, n in RECIPES if t == task)
+        raise ValueError(f"{task}/ntm: unknown recipe {name!r}; recipes for {task}: "
+                         f"{', '.join(known) or 'none'}")
+    return RECIPES[(task, name)]
+
+
+def fixed_settings(task: str) -> frozenset[str]:
+    """What a stage of an NTM run on ``task`` may not change."""
+    return BUILT_ONCE | frozenset(TASKS[task].defaults if task in TASKS else ())
