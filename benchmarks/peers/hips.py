@@ -3,7 +3,7 @@
 that works on a dict of arrays without flattening). CPU only."""
 from __future__ import annotations
 
-from ..workloads.common import NumpyAdam
+from ..workloads.common import NumpyAdam, with_gradients
 from . import require
 
 
@@ -50,12 +50,15 @@ def lstm(problem, context):
 
     gradient = value_and_grad(loss_fn)
 
+    last_gradients: dict = {}
+
     def step() -> float:
         loss, grads = gradient([params[k] for k in names])
+        last_gradients.update({k: g.copy() for k, g in zip(names, grads)})
         optimizer.step(dict(zip(names, grads)))
         return float(loss)
 
-    return step
+    return with_gradients(step, lambda: dict(last_gradients))
 
 
 def ntm(problem, context):
@@ -134,9 +137,12 @@ def ntm(problem, context):
 
     gradient = value_and_grad(loss_fn)
 
+    last_gradients: dict = {}
+
     def step() -> float:
         loss, grads = gradient([params[k] for k in names])
+        last_gradients.update({k: g.copy() for k, g in zip(names, grads)})
         optimizer.step(dict(zip(names, grads)))
         return float(loss)
 
-    return step
+    return with_gradients(step, lambda: dict(last_gradients))

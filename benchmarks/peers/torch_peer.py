@@ -2,7 +2,7 @@
 hand-written NTM with the equations of ``workloads/ntm.py``. Each uses ``torch.optim.Adam``.
 
 The CPU thread count is ``context.threads`` (``torch.set_num_threads``), the same as NumPy's
-BLAS; with ``--backend cupy`` the tensors live on ``cuda`` when it is available.
+BLAS, or PyTorch's own default when it is None; with ``--backend cupy`` the tensors live on ``cuda`` when it is available.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ LEARNING_RATE = 1e-3
 
 def _torch(context):
     torch = require("torch", "pip install torch")
-    torch.set_num_threads(context.threads)
+    if context.threads is not None:
+        torch.set_num_threads(context.threads)
     device = context.torch_device
     if device == "cuda" and not torch.cuda.is_available():
         device = "cpu"
@@ -23,6 +24,10 @@ def _torch(context):
 def _tensor(torch, array, device, grad: bool = False):
     value = torch.from_numpy(array.copy()).to(device)
     return torch.nn.Parameter(value) if grad else value
+
+
+def _numpy(tensor):
+    return tensor.detach().cpu().numpy().copy()
 
 
 def _sync(torch, device: str) -> None:
@@ -43,13 +48,20 @@ def _lstm_common(problem, context):
 
 
 def lstm_hand_cell(problem, context):
-    """The LSTM cell written out in torch ops, stepped in Python (autograd records each op)."""
+    """The LSTM cell as a PyTorch user writes it, stepped in Python (autograd records each op):
+    the weights are kept with the gates in (i, f, o, g) order, so that one ``sigmoid`` covers
+    the three sigmoid gates and one ``tanh`` the candidate. The problem's (i, f, g, o) columns
+    are permuted in at the start and the gradients permuted back for the cross-check."""
+    import numpy as np
+
     torch, device, w, x, y, readout_weight, readout_bias = _lstm_common(problem, context)
     s = problem["sizes"]
     H = s.hidden
-    weight_input = _tensor(torch, w["weight_input"], device, grad=True)
-    weight_hidden = _tensor(torch, w["weight_hidden"], device, grad=True)
-    bias = _tensor(torch, w["bias"], device, grad=True)
+    to_ifog = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+    to_ifgo = np.argsort(to_ifog)
+    weight_input = _tensor(torch, w["weight_input"][:, to_ifog], device, grad=True)
+    weight_hidden = _tensor(torch, w["weight_hidden"][:, to_ifog], device, grad=True)
+    bias = _tensor(torch, w["bias"][to_ifog], device, grad=True)
     optimizer = torch.optim.Adam([weight_input, weight_hidden, bias, readout_weight, readout_bias],
                                  lr=LEARNING_RATE)
     dtype = x.dtype
@@ -59,9 +71,9 @@ def lstm_hand_cell(problem, context):
         c = torch.zeros(s.batch, H, dtype=dtype, device=device)
         outputs = []
         for t in range(s.time):
-            a = x[t] @ weight_input + h @ weight_hidden + bias
-            i, f = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H])
-            g, o = torch.tanh(a[:, 2 * H:3 * H]), torch.sigmoid(a[:, 3 * H:])
+            gates = x[t] @ weight_input + h @ weight_hidden + bias
+            i, f, o = torch.sigmoid(gates[:, :3 * H]).chunk(3, dim=1)
+            g = torch.tanh(gates[:, 3 * H:])
             c = f * c + i * g
             h = o * torch.tanh(c)
             outputs.append(h)
@@ -72,6 +84,13 @@ def lstm_hand_cell(problem, context):
         optimizer.step()
         return loss.item()
 
+    def gradients() -> dict:
+        return {"weight_input": _numpy(weight_input.grad)[:, to_ifgo],
+                "weight_hidden": _numpy(weight_hidden.grad)[:, to_ifgo],
+                "bias": _numpy(bias.grad)[to_ifgo],
+                "readout_weight": _numpy(readout_weight.grad), "readout_bias": _numpy(readout_bias.grad)}
+
+    step.gradients = gradients
     return step
 
 
@@ -95,6 +114,12 @@ def lstm_builtin(problem, context):
         optimizer.step()
         return loss.item()
 
+    def gradients() -> dict:
+        return {"weight_input": _numpy(lstm.weight_ih_l0.grad).T, "weight_hidden": _numpy(lstm.weight_hh_l0.grad).T,
+                "bias": _numpy(lstm.bias_ih_l0.grad),
+                "readout_weight": _numpy(readout_weight.grad), "readout_bias": _numpy(readout_bias.grad)}
+
+    step.gradients = gradients
     return step
 
 
@@ -169,6 +194,7 @@ def ntm_hand(problem, context):
         optimizer.step()
         return loss.item()
 
+    step.gradients = lambda: {k: _numpy(v.grad) for k, v in params.items()}
     return step
 
 

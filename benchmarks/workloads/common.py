@@ -17,10 +17,11 @@ COLUMNS = ("tinyaug fused", "tinyaug composite", "numpy hand", "torch hand cell"
 
 @dataclass
 class Context:
-    """How to run: tinyaug backend ("numpy" or "cupy"), torch device, CPU threads."""
+    """How to run: tinyaug backend ("numpy" or "cupy"), torch device, CPU threads (None: the
+    libraries' own defaults)."""
     backend: str = "numpy"
     torch_device: str = "cpu"
-    threads: int = 1
+    threads: int | None = 1
 
 
 @dataclass
@@ -69,15 +70,29 @@ class NumpyAdam:
             p -= step_size * m / (np.sqrt(v) + eps)
 
 
-def tinyaug_step(compute_loss: Callable, optimizer) -> Callable[[], float]:
+def tinyaug_step(compute_loss: Callable, optimizer, parameters: dict | None = None) -> Callable[[], float]:
     """The timed step of a tinyaug column: ``loss = compute_loss()``, then zero the gradients,
-    backpropagate and update; returns the loss as a float."""
+    backpropagate and update; returns the loss as a float. ``parameters`` (problem weight name ->
+    tinyaug Parameter) gives the step a ``gradients()`` method for the cross-check."""
     def step() -> float:
         loss = compute_loss()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         return loss.item()
+    if parameters is not None:
+        def gradients() -> dict:
+            import tinyaug as ta
+            return {name: ta.to_numpy(p.grad) for name, p in parameters.items()}
+        step.gradients = gradients
+    return step
+
+
+def with_gradients(step: Callable, gradients: Callable[[], dict]) -> Callable[[], float]:
+    """Attach ``gradients()`` (problem weight name -> NumPy array of the last step's gradient,
+    taken before the update) to a column's ``step``: the harness compares these in float64
+    across columns before it times anything."""
+    step.gradients = gradients
     return step
 
 

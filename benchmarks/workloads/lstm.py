@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import LEARNING_RATE, Context, NumpyAdam, Workload, bce_with_logits, tinyaug_step
+from .common import (LEARNING_RATE, Context, NumpyAdam, Workload, bce_with_logits, tinyaug_step,
+                     with_gradients)
 
 OUTPUT = 8
 INPUT = 8
@@ -80,16 +81,20 @@ def tinyaug_builder(fused: bool):
             hidden, _ = lstm(inputs)
             return ta.binary_cross_entropy_with_logits(readout(hidden), targets)
 
-        return tinyaug_step(compute_loss, optimizer)
+        layer = lstm.layer0
+        named = {"weight_input": layer.weight_input, "weight_hidden": layer.weight_hidden,
+                 "bias": layer.bias, "readout_weight": readout.weight, "readout_bias": readout.bias}
+        return tinyaug_step(compute_loss, optimizer, named)
     return build
 
 
 # -- NumPy, forward and backward derived by hand ------------------------------------------------
 
 def numpy_hand(problem: dict, context: Context):
-    """The whole step in plain NumPy with the gradient derived by hand. Like the fused op, it
-    projects all inputs at once and takes each weight gradient as one product over time: the
-    fastest this algorithm runs on NumPy."""
+    """The limit: the whole step in plain NumPy with the gradient derived by hand, written as
+    fast as we know how. Like the fused op it projects all time steps' inputs in one product and
+    takes each weight gradient as one product over all T·B rows (the batched form); this is the
+    one definition of "NumPy hand" in every table."""
     s = problem["sizes"]
     T, B, I, H, O = s.time, s.batch, s.input, s.hidden, s.output
     params = {k: v.copy() for k, v in problem["weights"].items()}
@@ -101,6 +106,7 @@ def numpy_hand(problem: dict, context: Context):
     hs = np.zeros((T + 1, B, H), dtype)
     cs = np.zeros((T + 1, B, H), dtype)
     tanh_cs = np.empty((T, B, H), dtype)
+    last_gradients: dict = {}
 
     def step() -> float:
         wx, wh, b = params["weight_input"], params["weight_hidden"], params["bias"]
@@ -144,10 +150,11 @@ def numpy_hand(problem: dict, context: Context):
         grads["weight_input"] = flat_inputs.T @ flat_grad_pre
         grads["weight_hidden"] = hs[:T].reshape(T * B, H).T @ flat_grad_pre
         grads["bias"] = flat_grad_pre.sum(0)
+        last_gradients.update({k: v.copy() for k, v in grads.items()})
         optimizer.step(grads)
         return float(loss)
 
-    return step
+    return with_gradients(step, lambda: dict(last_gradients))
 
 
 def make_workload(key: str, title: str, sizes: LSTMSizes, rounds_scale: float = 1.0,

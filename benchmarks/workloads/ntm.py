@@ -127,7 +127,7 @@ def tinyaug_builder(fused: bool):
             elementwise = ta.binary_cross_entropy_with_logits(logits, targets, reduction="none")
             return (elementwise * mask).sum() * scale
 
-        return tinyaug_step(compute_loss, optimizer)
+        return tinyaug_step(compute_loss, optimizer, dict(model.named_parameters()))
     return build
 
 

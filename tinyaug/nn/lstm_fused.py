@@ -23,6 +23,7 @@ over the whole sequence — instead of 2T small products and T graph nodes per w
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..backends.blas_threads import one_thread_if_small
 from ..errors import ShapeError
 
 
@@ -106,13 +107,27 @@ class FusedLSTMCell(Function):
                 grad_pre.sum(axis=0) if need_b else None)
 
 
+def _gate_scale_and_offset(hidden_size: int, dtype, xp):
+    """(4H,) vectors with σ(a) = offset + scale·tanh(scale·a) on the i, f, o blocks (scale and
+    offset ½) and tanh(a) on the g block (scale 1, offset 0). Scaling by ½ is exact in binary
+    floating point, so weights pre-scaled by ``scale`` give bit-for-bit the pre-activations
+    that scaling each step's gates would, one array operation per step sooner."""
+    H = hidden_size
+    scale = xp.full((4 * H,), 0.5, dtype=dtype)
+    scale[2 * H:3 * H] = 1.0
+    offset = xp.full((4 * H,), 0.5, dtype=dtype)
+    offset[2 * H:3 * H] = 0.0
+    return scale, offset
+
+
 class FusedLSTMSequence(Function):
     """A whole single-layer LSTM over a sequence as one op.
 
     Inputs (xs, h0, c0, W_x, W_h, b) with xs (T, B, I), h0 and c0 (B, H); outputs
     (hs, h_T, c_T) with hs (T, B, H) the hidden state of every step and h_T = hs[T-1],
     c_T (B, H) the final cell state. Backward is backpropagation through time over the saved
-    gate activations.
+    gate activations. The per-step products are small, so the loops run on one BLAS thread
+    (``backends.blas_threads``) unless they are large enough for a second one to pay.
     """
 
     composite = "LSTM(..., fused=False) (lstm_sequence_composite in tinyaug/models/lstm.py)"
@@ -127,23 +142,31 @@ class FusedLSTMSequence(Function):
         xp = self.xp
         T, B, I = xs.shape
         H = weight_hidden.shape[0]
-        # All steps' input projections in one product: (T·B, I) @ (I, 4H).
-        gates = (xs.reshape(T * B, I) @ weight_input).reshape(T, B, 4 * H)
-        gates += bias
+        dtype = xp.result_type(xs, weight_input)
+        scale, offset = _gate_scale_and_offset(H, dtype, xp)
+        scaled_weight_hidden = weight_hidden * scale
+        # All steps' input projections in one product: (T·B, I) @ (I, 4H), pre-scaled.
+        gates = (xs.reshape(T * B, I) @ (weight_input * scale)).reshape(T, B, 4 * H)
+        gates += bias * scale
         hs = xp.empty((T + 1, B, H), dtype=gates.dtype)  # hs[0] = h0, hs[t+1] = h after step t
         cs = xp.empty((T + 1, B, H), dtype=gates.dtype)
         tanh_cs = xp.empty((T, B, H), dtype=gates.dtype)
+        input_times_candidate = xp.empty((B, H), dtype=gates.dtype)
         hs[0] = h0
         cs[0] = c0
-        for t in range(T):
-            step_gates = gates[t]
-            step_gates += hs[t] @ weight_hidden
-            _activate_gates(step_gates, H, xp)
-            c_new = cs[t + 1]
-            xp.multiply(step_gates[:, H:2 * H], cs[t], out=c_new)
-            c_new += step_gates[:, :H] * step_gates[:, 2 * H:3 * H]
-            xp.tanh(c_new, out=tanh_cs[t])
-            xp.multiply(step_gates[:, 3 * H:], tanh_cs[t], out=hs[t + 1])
+        with one_thread_if_small(8 * B * H * H, xp):
+            for t in range(T):
+                step_gates = gates[t]
+                step_gates += hs[t] @ scaled_weight_hidden
+                xp.tanh(step_gates, out=step_gates)
+                step_gates *= scale                                  # i, f, o = σ; g = tanh
+                step_gates += offset
+                c_new = cs[t + 1]
+                xp.multiply(step_gates[:, H:2 * H], cs[t], out=c_new)                # f ∘ c
+                xp.multiply(step_gates[:, :H], step_gates[:, 2 * H:3 * H], out=input_times_candidate)
+                c_new += input_times_candidate                                       # + i ∘ g
+                xp.tanh(c_new, out=tanh_cs[t])
+                xp.multiply(step_gates[:, 3 * H:], tanh_cs[t], out=hs[t + 1])        # o ∘ tanh c'
         self.saved = (xs, weight_input, weight_hidden, gates, hs, cs, tanh_cs)
         return hs[1:].copy(), hs[T].copy(), cs[T].copy()
 
@@ -157,27 +180,34 @@ class FusedLSTMSequence(Function):
         # once (few large array ops instead of many small ones per step):
         #   d pre_i = dc·g·i(1−i),  d pre_f = dc·c_prev·f(1−f),  d pre_g = dc·i(1−g²),
         #   d pre_o = dh·tanh(c)·o(1−o),  with dc = dh·o(1−tanh²(c)) + dc_next.
-        local = xp.empty_like(gates)
-        local[..., :H] = g * i * (1 - i)
-        local[..., H:2 * H] = cs[:T] * f * (1 - f)
-        local[..., 2 * H:3 * H] = i * (1 - g * g)
-        local[..., 3 * H:] = tanh_cs * o * (1 - o)
-        c_through_h = o * (1 - tanh_cs * tanh_cs)
+        local = 1 - gates
+        local *= gates                                   # s(1 − s): right for i, f, o
+        xp.multiply(g, g, out=local[..., 2 * H:3 * H])
+        xp.subtract(1, local[..., 2 * H:3 * H], out=local[..., 2 * H:3 * H])   # 1 − g²
+        local[..., :H] *= g
+        local[..., H:2 * H] *= cs[:T]
+        local[..., 2 * H:3 * H] *= i
+        local[..., 3 * H:] *= tanh_cs
+        c_through_h = tanh_cs * tanh_cs
+        xp.subtract(1, c_through_h, out=c_through_h)
+        c_through_h *= o
+        local_blocks = local.reshape(T, B, 4, H)
         grad_pre = xp.empty_like(gates)
-        upstream = xp.empty((B, 4, H), dtype=gates.dtype)   # (dc, dc, dc, dh) per gate block
-        upstream_flat = upstream.reshape(B, 4 * H)
+        grad_pre_blocks = grad_pre.reshape(T, B, 4, H)
         grad_h = grad_h_last + grad_hs[T - 1]
-        grad_c = grad_c_last
+        grad_c = xp.array(grad_c_last, dtype=gates.dtype, copy=True)
+        through_h = xp.empty((B, H), dtype=gates.dtype)
         weight_hidden_t = weight_hidden.T
-        for t in range(T - 1, -1, -1):
-            grad_c = grad_h * c_through_h[t] + grad_c
-            upstream[:, :3] = grad_c[:, None, :]
-            upstream[:, 3] = grad_h
-            xp.multiply(upstream_flat, local[t], out=grad_pre[t])
-            grad_c = grad_c * f[t]
-            grad_h = grad_pre[t] @ weight_hidden_t
-            if t > 0:
-                grad_h += grad_hs[t - 1]
+        with one_thread_if_small(8 * B * H * H, xp):
+            for t in range(T - 1, -1, -1):
+                xp.multiply(grad_h, c_through_h[t], out=through_h)
+                grad_c += through_h                                           # dc_total
+                xp.multiply(local_blocks[t, :, :3], grad_c[:, None, :], out=grad_pre_blocks[t, :, :3])
+                xp.multiply(local_blocks[t, :, 3], grad_h, out=grad_pre_blocks[t, :, 3])
+                grad_c *= f[t]
+                grad_h = grad_pre[t] @ weight_hidden_t
+                if t > 0:
+                    grad_h += grad_hs[t - 1]
         need_xs, need_h0, need_c0, need_wx, need_wh, need_b = self.needs_input_grad
         flat_grad_pre = grad_pre.reshape(T * B, 4 * H)
         # The weight gradients: one product each over all T·B rows.
