@@ -89,7 +89,7 @@ def lstm_workload(ta, fused: bool):
 def ntm_workload(ta, fused: bool):
     NTM = submodule(ta, "models.ntm").NTM
     make_task = submodule(ta, "tasks").make_task
-    masked_bce = submodule(ta, "training.sequence").masked_bce_per_sequence
+    masked_bce = submodule(ta, "experiments.sequence").masked_bce_per_sequence
     ta.set_backend("numpy")
     inputs, targets, mask = make_task("copy").batch(16, np.random.default_rng(0), length=20)
     model = NTM(9, 8, controller_size=100, memory_rows=128, memory_width=20, fused=fused,

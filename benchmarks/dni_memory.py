@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import tinyaug as ta  # noqa: E402
 from tinyaug.autograd import ops  # noqa: E402
-from tinyaug.models import LSTMCell  # noqa: E402
+from tinyaug.nn import LSTMCell  # noqa: E402
 from tinyaug.models.dni import TruncatedBPTT, full_bptt  # noqa: E402
 from tinyaug.nn import Linear, SyntheticGradient  # noqa: E402
 

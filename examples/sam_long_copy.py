@@ -28,7 +28,7 @@ from tinyaug.experiments import discover  # noqa: E402
 from tinyaug.experiments.ntm import parse_memory  # noqa: E402
 from tinyaug.models.sam import SAM  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
-from tinyaug.training.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
+from tinyaug.experiments.sequence import bits_per_sequence, wrong_bits_per_sequence  # noqa: E402
 
 
 def build(experiment, rows: int, index: str) -> SAM:

@@ -20,7 +20,7 @@ LAYERS: dict[str, int] = {
     "nn": 3, "optim": 3,
     "": 4,  # tinyaug/__init__.py: the public namespace (autograd ops, nn, optim, checkpoint)
     "models": 5, "tasks": 5, "training": 5, "plots": 5,
-    "experiments": 6,
+    "experiments": 6, "sweeps": 6,
     "cli": 7,
     "__main__": 8,  # python -m tinyaug: the command
 }

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tinyaug.models.lstm import lstm_sequence_composite
+from tinyaug.nn.lstm import lstm_sequence_composite
 
 
 def leaf(array) -> ta.Tensor:
@@ -202,7 +202,7 @@ def test_first_order_backward_is_unchanged_after_a_create_graph_pass():
 
 def _fused_output(kind: str, rng):
     """(a scalar made by one fused kernel, a leaf it depends on, the op's name, its composite)."""
-    from tinyaug.models.lstm_fused import fused_lstm_cell, fused_lstm_sequence
+    from tinyaug.nn.lstm_fused import fused_lstm_cell, fused_lstm_sequence
     from tinyaug.models.ntm.addressing import address, head_param_size
     from tinyaug.models.ntm.memory import write
     batch, inputs, hidden, rows, width = 2, 3, 2, 5, 3

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tinyaug.models.lstm import lstm_sequence_composite
+from tinyaug.nn.lstm import lstm_sequence_composite
 from tinyaug.nn import Linear
 
 torch = pytest.importorskip("torch")
@@ -46,7 +46,7 @@ def test_mlp_hessian_with_respect_to_its_weights_matches_torch():
 
 
 def torch_lstm_sequence(xs, h, c, weight_input, weight_hidden, bias):
-    """The composite cell of tinyaug.models.lstm in PyTorch: gates (i, f, g, o), x @ W."""
+    """The composite cell of tinyaug.nn.lstm in PyTorch: gates (i, f, g, o), x @ W."""
     outputs = []
     for x in xs:
         a_i, a_f, a_g, a_o = torch.chunk(x @ weight_input + h @ weight_hidden + bias, 4, dim=-1)

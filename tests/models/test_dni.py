@@ -10,7 +10,7 @@ import pytest
 import tinyaug as ta
 from tinyaug.autograd import Tensor, ops
 from tinyaug.errors import ShapeError
-from tinyaug.models import GRUCell, LSTMCell, RNNCell
+from tinyaug.nn import GRUCell, LSTMCell, RNNCell
 from tinyaug.models.dni import TruncatedBPTT, full_bptt, state_parts
 from tinyaug.nn import Linear, Module, Parameter, SyntheticGradient
 

@@ -5,7 +5,7 @@ import pytest
 
 import tinyaug as ta
 from tinyaug.autograd import ops
-from tinyaug.models import LSTMCell
+from tinyaug.nn import LSTMCell
 from tinyaug.models.dni import TruncatedBPTT
 from tinyaug.nn import SyntheticGradient
 from tinyaug.tasks.chars import (CharStreams, CorpusError, decode, encode, load_corpus,

@@ -13,7 +13,7 @@ import tinyaug as ta
 from tinyaug.experiments import discover
 from tinyaug.training import loop
 from tinyaug.training.experiment import register
-from tinyaug.training.figures import read_metrics
+from tinyaug.training.metrics import read_metrics
 
 discover()
 from tinyaug.experiments.ntm import RepeatCopyNTM  # noqa: E402

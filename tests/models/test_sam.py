@@ -195,7 +195,7 @@ def test_model_shapes_trace_and_memory_reset(rng):
 
 
 def test_short_copy_training_lowers_the_loss():
-    from tinyaug.training.sequence import masked_bce_per_sequence
+    from tinyaug.experiments.sequence import masked_bce_per_sequence
     from tinyaug.tasks import make_task
     task = make_task("copy", bits=4, min_length=1, max_length=4)
     model = SAM(5, 4, controller_size=24, memory_rows=32, memory_width=8, read_heads=1, sparsity=2,

@@ -8,7 +8,7 @@ from tinyaug.autograd.ops.linalg import Matmul
 from tinyaug.autograd.ops.reductions import Cumprod
 from tinyaug.autograd.ops.shape import TakeAlongAxis
 from tinyaug.autograd.ops.elementwise import Sigmoid, Softplus
-from tinyaug.autograd.ops.nn import CosineSimilarity, Softmax
+from tinyaug.autograd.ops.neural import CosineSimilarity, Softmax
 from tinyaug.models.dnc.allocation import FusedAllocation, allocate, allocate_composite
 from tinyaug.models.dnc.content import FusedContentWeighting, content_weighting, content_weighting_composite
 from tinyaug.models.dnc.interface import (FusedInterface, interface_size, parse_interface,

@@ -8,7 +8,7 @@ import tinyaug as ta
 from tinyaug.autograd import ops
 from tinyaug.autograd.ops.arithmetic import Multiply
 from tinyaug.autograd.ops.linalg import Matmul
-from tinyaug.autograd.ops.nn import CosineSimilarity, Softmax
+from tinyaug.autograd.ops.neural import CosineSimilarity, Softmax
 from tinyaug.models.sam import SparseMemory, SparseRead, SparseWrite, dense_read, dense_write, sparse_read, sparse_write
 
 from . import OpCase

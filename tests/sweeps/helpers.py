@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from tinyaug.sweeps import runner
-from tinyaug.training.figures import read_metrics
+from tinyaug.training.metrics import read_metrics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STEPS = 400

@@ -19,7 +19,7 @@ import numpy as np
 from .. import optim
 from ..autograd import no_grad, tensor, to_numpy
 from ..autograd.ops import cross_entropy
-from ..models.lstm import LSTM
+from ..nn.lstm import LSTM
 from ..models.memn2n import MemN2N, recency_indices
 from ..nn import Embedding, Linear, Module
 from ..tasks import TASKS, make_task

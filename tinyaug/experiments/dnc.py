@@ -24,7 +24,7 @@ from .. import optim
 from ..models.dnc import DNC
 from ..models.ntm import NTM
 from ..training.experiment import register
-from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
+from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 from .lstm import LSTMExperiment
 from .ntm import NTM_DEFAULTS, parse_memory
 

@@ -29,7 +29,7 @@ import numpy as np
 from .. import optim
 from ..autograd import no_grad, ops, tensor, to_numpy
 from ..models.dni import DNIRecurrentModel, flat_cosine, full_bptt
-from ..models.lstm import LSTMCell
+from ..nn.lstm import LSTMCell
 from ..tasks import make_task
 from ..training.experiment import Experiment, register
 

@@ -17,7 +17,7 @@ import numpy as np
 from .. import optim
 from ..autograd import no_grad, tensor, to_numpy
 from ..autograd.ops import cross_entropy
-from ..models.lstm import LSTM
+from ..nn.lstm import LSTM
 from ..nn import Linear, Module
 from ..tasks import TASKS, make_task
 from ..tasks.graphs import CURRICULUM
@@ -114,7 +114,7 @@ class GraphExperiment(Experiment):
             self.recent = [float(v) for v in np.atleast_1d(state["recent"])]
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..training.figures import learning_curve
+        from ..plots.curves import learning_curve
         path = learning_curve(run_dir, "accuracy", title=f"{self.task} / {self.model_name}")
         return [path] if path else []
 

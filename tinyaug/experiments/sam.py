@@ -18,7 +18,7 @@ import numpy as np
 
 from ..models.sam import SAM
 from ..training.experiment import register
-from ..training.sequence import SequenceExperiment
+from .sequence import SequenceExperiment
 from .ntm import NTM_DEFAULTS, NTMExperiment, parse_memory
 
 SAM_DEFAULTS = {**NTM_DEFAULTS, "controller": "lstm", "controller_size": 100, "memory": "128x20",

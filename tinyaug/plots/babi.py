@@ -9,7 +9,7 @@ from .core import pyplot, save_figure
 
 def learning_curve_path(run_dir: str, title: str) -> str | None:
     """The test/training error curve of a run (from its metrics.csv)."""
-    from ..training.figures import learning_curve
+    from ..plots.curves import learning_curve
     return learning_curve(run_dir, "error", title=title)
 
 

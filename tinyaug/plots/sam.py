@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from ..training.figures import read_metrics
+from ..training.metrics import read_metrics
 from .core import pyplot, save_figure
 
 STYLE = {"sam-exact": ("SAM, exact top-K", "tab:blue", "o"),

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..plots.sweep import sweep_curves_figure
-from ..training.figures import read_metrics
+from ..training.metrics import read_metrics
 from ..training.milestones import steps_to_reach
 from .grid import Run
 

@@ -29,7 +29,7 @@ from ...autograd.tensor import Tensor, as_tensor
 from ...errors import ShapeError
 from ...nn import Linear, init
 from ...nn.module import Module
-from ..lstm import LSTMCell
+from ...nn.lstm import LSTMCell
 from ..ntm.cell import FeedforwardController
 from ..ntm.memory import read, write, write_composite
 from .allocation import retention, update_usage, write_allocations

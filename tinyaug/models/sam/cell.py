@@ -28,7 +28,7 @@ from ...errors import ShapeError
 from ...nn import Linear, init
 from ...nn.layers import make_parameter
 from ...nn.module import Module
-from ..lstm import LSTMCell
+from ...nn.lstm import LSTMCell
 from .memory import SparseMemory, sparse_read, sparse_write
 
 
