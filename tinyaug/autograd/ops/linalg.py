@@ -1,6 +1,7 @@
 """Matrix products: batched, broadcasting ``matmul`` and ``einsum``."""
 from __future__ import annotations
 
+from ...backends.blas_threads import matmul as _product
 from ..errors import ShapeError
 from ..function import Function
 from ._util import pair, unbroadcast
@@ -19,7 +20,7 @@ class Matmul(Function):
         if inner_a != inner_b:
             raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {inner_a} != {inner_b}")
         self.a, self.b = a, b
-        return a @ b
+        return _product(a, b)
 
     def backward(self, grad):
         xp = self.xp
@@ -33,9 +34,9 @@ class Matmul(Function):
             grad = xp.expand_dims(grad, -1)
         ga = gb = None
         if need_a:
-            ga = unbroadcast(grad @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            ga = unbroadcast(_product(grad, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if need_b:
-            gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ grad, b2.shape).reshape(b.shape)
+            gb = unbroadcast(_product(xp.swapaxes(a2, -1, -2), grad), b2.shape).reshape(b.shape)
         return ga, gb
 
 
