@@ -54,6 +54,8 @@ def _all_function_classes() -> set[type]:
     for info in pkgutil.walk_packages(tinyaug.__path__, "tinyaug."):
         if info.name.endswith("cupy_backend"):
             continue  # imports CuPy lazily and defines no Function
+        if info.name.endswith(".__main__"):
+            continue  # a command (python -m ...), which runs when imported
         importlib.import_module(info.name)
     found, todo = set(), [ta.Function]
     while todo:
