@@ -21,9 +21,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 from tinyaug.experiments import discover  # noqa: E402
-from tinyaug.plots import curves  # noqa: E402
+from tinyaug.experiments.curves import compare_learning_curves  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
-from tinyaug.training.metrics import read_metrics  # noqa: E402
 
 
 def main() -> None:
@@ -50,12 +49,9 @@ def main() -> None:
                 label += f" ({other['controller']} controller)"
             else:
                 label += f" baseline ({other.get('num_layers', 1)}×{other.get('hidden_size', '?')})"
-            columns = read_metrics(run_dir)
-            runs[label] = (columns["step"] * int(other.get("batch_size", 1)) / 1000,
-                           columns["eval_bits_per_sequence"])
-        print(curves.compare_curves(runs, os.path.join(args.figures, "ntm_learning_curves.png"),
-                                    "sequences seen (thousands)", "bits per sequence",
-                                    title="copy: evaluation cost during training", log_y=True))
+            runs[label] = run_dir
+        print(compare_learning_curves(runs, os.path.join(args.figures, "ntm_learning_curves.png"),
+                                      title="copy: evaluation cost during training"))
 
 
 if __name__ == "__main__":

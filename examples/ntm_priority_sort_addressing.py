@@ -21,68 +21,12 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 from tinyaug.experiments import discover  # noqa: E402
+from tinyaug.experiments.addressing import priority_sort_report  # noqa: E402
 from tinyaug.training.loop import restore_run  # noqa: E402
 
-
-def circular_mean_row(weights: np.ndarray) -> np.ndarray:
-    """weights (..., N) over a ring of N rows -> (...,) the circular mean position in [0, N)."""
-    rows = weights.shape[-1]
-    angles = 2 * np.pi * np.arange(rows) / rows
-    x, y = weights @ np.cos(angles), weights @ np.sin(angles)
-    return (np.arctan2(y, x) % (2 * np.pi)) * rows / (2 * np.pi)
-
-
-def ring_distance(a: np.ndarray, b: np.ndarray, rows: int) -> np.ndarray:
-    """Distance in rows between positions a and b on a ring of ``rows`` rows."""
-    gap = np.abs(a - b) % rows
-    return np.minimum(gap, rows - gap)
-
-
-def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation of two 1-D arrays (no ties expected)."""
-    rank_x, rank_y = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
-    return float(np.corrcoef(rank_x, rank_y)[0, 1])
-
-
-def analyse(experiment, sequences: int, seed: int) -> dict[str, np.ndarray]:
-    """Trace ``sequences`` fresh sequences; return per-sequence write/priority correlations
-    (sequences,) and per-output-step read distances (sequences, num_outputs)."""
-    task = experiment.task_generator
-    inputs, targets, mask = task.batch(sequences, np.random.default_rng(seed))
-    _, trace = experiment.trace((inputs, targets, mask))
-    write = trace["write_weights"][:, :, 0]          # (time, batch, N): the first write head
-    read = trace["read_weights"]                     # (time, batch, read_heads, N)
-    rows = write.shape[-1]
-    n_in, n_out = task.num_inputs, task.num_outputs
-    priorities = inputs[:n_in, :, task.bits]         # (n_in, batch)
-    write_rows = circular_mean_row(write[:n_in])     # (n_in, batch)
-    correlations = np.array([spearman(priorities[:, b], write_rows[:, b]) for b in range(sequences)])
-    order = np.argsort(-priorities, axis=0)[:n_out]  # (n_out, batch): k-th highest input
-    wanted = np.take_along_axis(write_rows, order, axis=0)                  # (n_out, batch)
-    read_rows = circular_mean_row(read[n_in + 1:n_in + 1 + n_out])          # (n_out, batch, heads)
-    distances = ring_distance(read_rows, wanted[:, :, None], rows).min(axis=2)  # closest head
-    # The input whose write row is nearest to each read head's row: is it the k-th highest?
-    to_inputs = ring_distance(read_rows[:, :, :, None], write_rows.T[None, :, None, :], rows)
-    nearest_input = to_inputs.argmin(axis=3)                                # (n_out, batch, heads)
-    addressed = (nearest_input == order[:, :, None]).any(axis=2)           # (n_out, batch)
-    # How far apart the write rows of inputs adjacent in priority are (what "within 1 row" means).
-    ranked = np.take_along_axis(write_rows, np.argsort(-priorities, axis=0), axis=0)
-    gaps = ring_distance(ranked[1:], ranked[:-1], rows)
-    return {"correlations": correlations, "distances": distances.T, "addressed": addressed.T, "rows": rows, "gaps": gaps}
-
-
-def wrong_bits_by_output_step(experiment, sequences: int, seed: int) -> np.ndarray:
-    """(num_outputs,) mean wrong bits (of ``bits``) at each output step, highest priority first."""
-    task = experiment.task_generator
-    inputs, targets, mask = task.batch(sequences, np.random.default_rng(seed))
-    logits = experiment.predict((inputs, targets, mask))
-    answer = slice(task.num_inputs + 1, task.num_inputs + 1 + task.num_outputs)
-    return ((logits[answer] > 0) != (targets[answer] > 0.5)).sum(axis=2).mean(axis=1)
 
 
 def main() -> None:
@@ -96,22 +40,7 @@ def main() -> None:
         experiment, config, step, _ = restore_run(run_dir)
         print(f"{run_dir} ({experiment.task}/{experiment.model_name}): step {step}, "
               f"{args.sequences} fresh sequences (seed {args.seed})")
-        wrong = wrong_bits_by_output_step(experiment, args.sequences, args.seed)
-        print("  wrong bits per output step: " + " ".join(f"{w:.2f}" for w in wrong))
-        if not hasattr(experiment, "trace"):
-            continue
-        result = analyse(experiment, args.sequences, args.seed)
-        correlations, distances = result["correlations"], result["distances"]
-        print(f"  memory {result['rows']} rows; Spearman(priority, write row): mean "
-              f"{correlations.mean():+.3f}, 5%-95% {np.percentile(correlations, 5):+.3f} .. "
-              f"{np.percentile(correlations, 95):+.3f}")
-        print(f"  rows between the write rows of inputs adjacent in priority: median "
-              f"{np.median(result['gaps']):.2f}, mean {result['gaps'].mean():.2f}")
-        print("  output step k: fraction of sequences where some read head is nearer to the k-th "
-              "highest input's write row than to any other input's; mean distance in rows from "
-              "the nearest read head to that row")
-        for k in range(distances.shape[1]):
-            print(f"    k={k + 1:2d}: {result['addressed'][:, k].mean():.3f}  {distances[:, k].mean():.2f}")
+        print(priority_sort_report(experiment, args.sequences, args.seed))
 
 
 if __name__ == "__main__":

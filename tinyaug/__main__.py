@@ -3,5 +3,5 @@ import sys
 
 from .cli import main
 
-if __name__ == "__main__":  # not when a tool imports every module of the package
+if __name__ == "__main__":  # importing this module (pkgutil.walk_packages does) runs nothing
     sys.exit(main())

@@ -163,18 +163,8 @@ def test_registry_errors_and_adding_a_task_is_a_few_lines():
         del TASKS["test-parity"]
 
 
-def _load_addressing_script():
-    import importlib.util
-    import pathlib
-    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "ntm_priority_sort_addressing.py"
-    spec = importlib.util.spec_from_file_location("ntm_priority_sort_addressing", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class _ScriptedSorter:
-    """Stands in for a trained NTM in ``analyse``: writes input i at row 10 + 2·rank(i) (by
+    """Stands in for a trained NTM in ``addressing.analyse``: writes input i at row 10 + 2·rank(i) (by
     priority, highest first; or at distinct random rows if ``ordered`` is False) and at output step k
     puts read head 0 on the k-th highest input's row (head 1 elsewhere)."""
 
@@ -204,7 +194,7 @@ class _ScriptedSorter:
 
 
 def test_addressing_analysis_recognises_writing_by_priority_and_reading_in_order():
-    script = _load_addressing_script()
+    from tinyaug.experiments import addressing as script
     ordered = script.analyse(_ScriptedSorter(ordered=True), sequences=20, seed=1)
     # rows grow with rank, i.e. fall with priority: a perfect (negative) rank correlation
     np.testing.assert_allclose(ordered["correlations"], -1.0)

@@ -34,6 +34,7 @@ from ..plots import act as act_plots, curves
 from ..training.experiment import Experiment, register
 from ..training.metrics import read_metrics
 from ..training.milestones import steps_to_reach
+from . import curves as run_curves
 
 
 class ACTNetwork(Module):
@@ -228,9 +229,7 @@ class ACTExperiment(Experiment):
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = []
-        curve = curves.learning_curve(read_metrics(run_dir), "error",
-                                      os.path.join(run_dir, "learning_curve.png"),
-                                      title=f"{self.task} / {self.model_name}")
+        curve = run_curves.learning_curve(run_dir, "error", title=f"{self.task} / {self.model_name}")
         if curve:
             paths.append(curve)
         if self.use_act and not isinstance(self.task_generator, Parity):

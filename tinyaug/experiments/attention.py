@@ -36,7 +36,7 @@ from ..tasks.shapes import IMAGE_SIZE, Shapes
 from ..tasks.tokens import Seq2SeqBatch, exact_match
 from ..plots import attention as attention_plots, curves
 from ..training.experiment import Experiment, register
-from ..training.metrics import read_metrics
+from . import curves as run_curves
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "steps": 3000, "batch_size": 32, "lr": 3e-3, "seed": 0, "clip_norm": 5.0,
@@ -139,9 +139,7 @@ class Seq2SeqExperiment(Experiment):
         return self.batch_metrics(self.task_generator.batch(int(self.config["eval_batch_size"]), rng))
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        curve = curves.learning_curve(read_metrics(run_dir), self.headline_metric,
-                                      os.path.join(run_dir, "learning_curve.png"),
-                                      title=f"{self.task} / {self.model_name}")
+        curve = run_curves.learning_curve(run_dir, self.headline_metric, title=f"{self.task} / {self.model_name}")
         return [curve] if curve else []
 
 

@@ -57,6 +57,7 @@ from ..models.ntm import NTM
 from ..plots import ntm as ntm_plots
 from ..training.experiment import register
 from ..training.stages import StagedExperiment
+from .addressing import priority_sort_report
 from .ntm_recipes import fixed_settings as stage_fixed_settings, recipe as named_recipe
 from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 
@@ -221,9 +222,13 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
         """On ``sequences`` fresh sequences (seed ``seed``): bits and wrong bits per sequence.
         Copy adds the sequences whose first vector is all zeros apart, and wrong bits at
         fixed lengths 10–120 (100 sequences each, the same generator continued); repeat copy
-        adds a table by repeat count and by length (100 sequences each, seed 11)."""
+        adds a table by repeat count and by length (100 sequences each, seed 11); priority
+        sort where the heads write and read (``addressing.priority_sort_report``)."""
         if self.task != "copy":
             lines = [super().report(run_dir, sequences, seed)]
+            if self.task == "priority-sort":   # Graves et al. §4.5: where it writes and reads
+                lines.append("addressing (500 fresh sequences, seed 2025):\n"
+                             + priority_sort_report(self, 500, 2025))
             if self.task == "repeat-copy":
                 task = self.task_generator
                 for option, low, high in (("repeats", task.min_repeats, task.max_repeats),

@@ -37,7 +37,6 @@ else evaluation also reports metrics at that fixed length, for tasks that take `
 from __future__ import annotations
 
 import math
-import os
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,9 +45,9 @@ from .. import optim
 from ..autograd import no_grad, tensor, to_numpy
 from ..autograd.ops import binary_cross_entropy_with_logits, sum as sum_
 from ..tasks import TASKS, make_task
-from ..plots import curves, sequences
+from ..plots import sequences
 from ..training.experiment import Experiment
-from ..training.metrics import read_metrics
+from . import curves as run_curves
 
 LN2 = math.log(2.0)
 
@@ -213,9 +212,7 @@ class SequenceExperiment(Experiment):
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         paths = []
-        curve = curves.learning_curve(read_metrics(run_dir), self.headline_metric,
-                                      os.path.join(run_dir, "learning_curve.png"),
-                                      title=f"{self.task} / {self.model_name}")
+        curve = run_curves.learning_curve(run_dir, self.headline_metric, title=f"{self.task} / {self.model_name}")
         if curve:
             paths.append(curve)
         batch = self.task_generator.batch(1, rng)
