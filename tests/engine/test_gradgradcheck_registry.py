@@ -1,5 +1,5 @@
 """Second derivatives of every registered op: ``ta.gradgradcheck`` each OpCase whose ops claim
-``double_backward``, and require a case for every op that claims it.
+``double_backward`` (contiguous and strided inputs), and require a case for every op that claims it.
 
 Every primitive op of the engine (``tinyaug/autograd/ops``) must claim it; fused kernels of the
 models may not (they raise a ``GraphError`` naming their composite alternative, see
@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import tinyaug as ta
-from tests.engine.test_gradcheck_registry import CASES, _all_function_classes, _contiguous, _is_concrete, _leaves
+from tests.engine.test_gradcheck_registry import (CASES, _all_function_classes, _contiguous, _is_concrete,
+                                                  _leaves, _strided)
 
 
 def _claims(case) -> bool:
@@ -26,6 +27,13 @@ GRADGRAD_CASES = [c for c in CASES if c.gradgrad and _claims(c)]
 @pytest.mark.parametrize("case", GRADGRAD_CASES, ids=[c.name for c in GRADGRAD_CASES])
 def test_gradgradcheck(case):
     leaves = _leaves(case, np.random.default_rng(0), _contiguous)
+    assert ta.gradgradcheck(case.fn, leaves, **case.check) is True
+
+
+@pytest.mark.parametrize("case", [c for c in GRADGRAD_CASES if c.noncontiguous],
+                         ids=[c.name for c in GRADGRAD_CASES if c.noncontiguous])
+def test_gradgradcheck_noncontiguous(case):
+    leaves = _leaves(case, np.random.default_rng(0), _strided)
     assert ta.gradgradcheck(case.fn, leaves, **case.check) is True
 
 

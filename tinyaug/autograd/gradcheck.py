@@ -237,20 +237,19 @@ def gradgradcheck(fn: Callable, inputs: Sequence, grad_outputs: Sequence | None 
     upstream = ([rng.standard_normal(s) for s in shapes] if grad_outputs is None
                 else [to_numpy(g).astype(np.float64) for g in grad_outputs])
 
+    def zeros_like(x: Tensor) -> Tensor:  # the gradient of an input fn does not use
+        return tensor(backends.backend_of(x.data).xp.zeros(x.shape, dtype=x.dtype))
+
     def first_derivative(*xs):
+        wanted = [xs[i] for i in checked]
         with enable_grad():
             outs = _outputs(fn, xs)
-            pairs = [(o, u) for o, u in zip(outs, upstream) if o.requires_grad]
-            wanted = [xs[i] for i in checked]
-            if not pairs:
-                return tuple(tensor(np.zeros(x.shape)) for x in wanted)
-            total = None
-            for o, u in pairs:
-                term = (o * tensor(backends.backend_of(o.data).from_host(u).astype(o.dtype))).sum()
-                total = term if total is None else total + term
-            grads = grad_of(total, wanted, create_graph=True, allow_unused=True)
-        return tuple(tensor(backends.backend_of(x.data).xp.zeros(x.shape, dtype=x.dtype)) if g is None
-                     else g for x, g in zip(wanted, grads))
+            terms = [(o * tensor(backends.backend_of(o.data).from_host(u).astype(o.dtype))).sum()
+                     for o, u in zip(outs, upstream) if o.requires_grad]
+            if not terms:
+                return tuple(zeros_like(x) for x in wanted)
+            grads = grad_of(sum(terms[1:], terms[0]), wanted, create_graph=True, allow_unused=True)
+        return tuple(zeros_like(x) if g is None else g for x, g in zip(wanted, grads))
 
     try:
         return gradcheck(first_derivative, leaves, eps=eps, atol=atol, rtol=rtol,
