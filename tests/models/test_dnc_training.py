@@ -10,7 +10,7 @@ from tinyaug.training.loop import LOOP_DEFAULTS, build_experiment
 
 def test_smoke_training_loss_falls_and_figures_are_written(tmp_path):
     experiment, _ = build_experiment("allocation", "dnc", dict(
-        memory="6x8", controller_size=16, read_heads=2, sequences=2, min_length=1, max_length=3,
+        memory="4x8", controller_size=16, read_heads=2, sequences=2, min_length=1, max_length=3,
         batch_size=8, lr=1e-2, seed=3))
     losses = [experiment.train_step(step)["loss"] for step in range(30)]
     assert np.isfinite(losses).all()

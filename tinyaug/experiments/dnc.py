@@ -81,9 +81,11 @@ class DNCExperiment(SequenceExperiment):
 
 def overflow_metrics(experiment: SequenceExperiment, rng: np.random.Generator, size: int = 64) -> dict[str, float]:
     """Bits and wrong bits per sequence on allocation episodes whose vectors outnumber the
-    memory's rows (drawn until ``size`` such episodes are found)."""
+    memory's rows (drawn until ``size`` such episodes are found); none when no episode can."""
     rows, _ = parse_memory(experiment.config["memory"])
     task = experiment.task_generator
+    if task.sequences * task.max_length <= rows:
+        return {}
     lengths = []
     while len(lengths) < size:
         draw = task.draw_lengths(4 * size, rng)
