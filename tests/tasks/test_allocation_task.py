@@ -30,16 +30,16 @@ def test_seeded_and_padded():
         np.testing.assert_array_equal(a, b)
     inputs, targets, mask = first
     steps = mask.sum(axis=0)                                              # recall steps = vectors shown
-    assert ((steps >= 4 * 2) & (steps <= 4 * 4)).all()
+    assert ((steps >= 4 * 4) & (steps <= 4 * 8)).all()
     assert inputs.shape[0] == int((2 * steps + 4).max())
 
 
-def test_default_sizes_overflow_an_eight_row_memory():
-    """The defaults need reuse: nearly every episode has more vectors than 8 rows, no single
-    sequence has more than 8."""
+def test_default_sizes_overflow_a_sixteen_row_memory():
+    """The defaults need reuse: nearly every episode has more vectors than 16 rows, no single
+    sequence has more than 16."""
     task = make_task("allocation")
-    assert task.max_length <= 8
-    assert task.overflow_fraction(8) > 0.95
+    assert task.max_length <= 16
+    assert task.overflow_fraction(16) > 0.99
 
 
 def test_bad_settings_raise():

@@ -14,12 +14,15 @@ Input width ``bits + 2``, output ``bits``; time steps Σ (2L + 1). The recall fl
 phase a step is in (a data vector can be all zeros, which without it would look like a
 recall step), so the task tests memory, not counting.
 
-Sizes (defaults: 4 sequences of 2–4 vectors of 6 bits; the experiments' memory has 8 rows):
-every sequence fits in memory (4 ≤ 8) but all of them together do not (8–16 vectors, 12 on
-average; more than 8 in 98.7% of episodes): only a model that frees rows it has read and
-reuses them can store the later sequences. (The slides' example, 16 rows and 4 sequences of
-1–8, overflows in only 62% of episodes and has 40 steps instead of 28 on average; it is
-``--set memory=16x16 min_length=1 max_length=8``.) ``batch(..., lengths=(8, 8, 8, 8))`` fixes the lengths; ``overflow_fraction``
+Sizes (defaults: 4 sequences of 4–8 vectors of 8 bits; the experiments' memory has 16 rows):
+every sequence fits in memory (8 ≤ 16) but all of them together do not (16–32 vectors, 24 on
+average; more than 16 in all but 1 episode in 625): only a model that frees rows it has read,
+or overwrites them in some order, can store the later sequences; and one sequence (up to 64
+bits) is more than a small controller keeps in its state easily. A first, smaller version (4
+sequences of 2–4 vectors of 6 bits, 8 rows: ``--set bits=6 min_length=2 max_length=4
+memory=8x16``) was solved by the DNC, but its trace showed the sequences kept in the LSTM
+controller, not in memory, and the LSTM alone solved it too (docs/sections/dnc.md).
+``batch(..., lengths=(8, 8, 8, 8))`` fixes the lengths; ``overflow_fraction``
 reports how often a batch's sequences exceed a memory of ``rows`` rows in all.
 """
 from __future__ import annotations
@@ -32,9 +35,9 @@ from .base import Task, check_batch_size, check_range, register_task
 @register_task
 class AllocationTest(Task):
     name = "allocation"
-    defaults = {"bits": 6, "sequences": 4, "min_length": 2, "max_length": 4}
+    defaults = {"bits": 8, "sequences": 4, "min_length": 4, "max_length": 8}
 
-    def __init__(self, bits: int = 6, sequences: int = 4, min_length: int = 2, max_length: int = 4) -> None:
+    def __init__(self, bits: int = 8, sequences: int = 4, min_length: int = 4, max_length: int = 8) -> None:
         check_range(self.name, "length", min_length, max_length)
         if int(sequences) != sequences or sequences < 1:
             raise ValueError(f"{self.name}: sequences must be a positive integer, got {sequences!r}")
