@@ -94,3 +94,16 @@ def test_char_language_model_smoke(corpus_dir):
     assert np.mean(bits[-10:]) < np.mean(bits[:10]) - 0.5
     metrics = experiment.evaluate(np.random.default_rng(0))
     assert metrics["bits_per_char"] < 6.6 and -1.0 <= metrics["true_gradient_cosine"] <= 1.0
+
+
+def test_char_language_model_keeps_streams_and_state_in_checkpoints(corpus_dir):
+    settings = {"corpus_dir": corpus_dir, "hidden_size": 8, "window": 3, "batch_size": 2}
+    experiment, _ = build_experiment("chars", "lstm-tbptt", settings)
+    for step in range(3):
+        experiment.train_step(step)
+    saved = experiment.extra_state()
+    fresh, _ = build_experiment("chars", "lstm-tbptt", settings)
+    fresh.load_extra_state(saved)
+    np.testing.assert_array_equal(fresh.streams.positions, experiment.streams.positions)
+    for a, b in zip(fresh.state, experiment.state):
+        np.testing.assert_allclose(ta.to_numpy(a), ta.to_numpy(b))
