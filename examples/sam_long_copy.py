@@ -1,7 +1,8 @@
 """Copy with a trained SAM on a much larger memory and much longer sequences than in training.
 
 SAM's parameters do not depend on the number of memory words N, so a model trained on copy
-(lengths 1–20, N = 128) is rebuilt with N words (default 1,048,576) and the trained parameters,
+(lengths 1–20, N = 128) is rebuilt with N words (default 1,048,576) and the trained parameters
+(the best-validated ones when the run keeps them),
 then scored on fresh copy sequences of fixed lengths (seed 2024). Each length also runs with
 the training memory size, to show what the extra words buy: with N = 128 a sequence longer
 than ~63 overwrites its own beginning (the least-recently-used word is reused).
@@ -66,12 +67,20 @@ def main() -> None:
     discover()
     experiment, config, step, _ = restore_run(args.run_dir)
     trained_rows, _ = parse_memory(config["memory"])
-    print(f"{args.run_dir}: step {step}, trained with N = {trained_rows}; scoring {args.sequences} "
+    which = f"step {step}'s parameters"
+    if experiment.best_parameters:  # the best-validated model so far (keep_best)
+        for parameter, value in zip(experiment.model.parameters(), experiment.best_parameters):
+            parameter.data[...] = parameter.backend.from_host(value.astype(parameter.dtype))
+        which = f"the best-validated parameters (step {experiment.best_step}, {experiment.best_bits:.3f} bits)"
+    print(f"{args.run_dir}: {which}, trained with N = {trained_rows}; scoring {args.sequences} "
           f"sequences per length, seed {args.seed}")
-    models = {args.rows: build(experiment, args.rows, args.index), trained_rows: build(experiment, trained_rows, "exact")}
-    print(f"{'length':>6s} {'N':>8s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} {'seconds':>8s} {'words written':>13s}")
+    models = {args.rows: build(experiment, args.rows, args.index),
+              trained_rows: build(experiment, trained_rows, "exact")}
+    print(f"{'length':>6s} {'N':>8s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} "
+          f"{'seconds':>8s} {'words written':>13s}")
     for length in (int(x) for x in args.lengths.split(",")):
-        batch = experiment.task_generator.batch(args.sequences, np.random.default_rng([args.seed, length]), length=length)
+        data = np.random.default_rng([args.seed, length])
+        batch = experiment.task_generator.batch(args.sequences, data, length=length)
         for rows, model in models.items():
             bits, wrong, seconds, written = score(model, batch)
             print(f"{length:6d} {rows:8d} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
