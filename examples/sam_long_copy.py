@@ -7,7 +7,7 @@ then scored on fresh copy sequences of fixed lengths (seed 2024). Each length al
 the training memory size, to show what the extra words buy: with N = 128 a sequence longer
 than ~63 overwrites its own beginning (the least-recently-used word is reused).
 
-    python examples/sam_long_copy.py RUN_DIR [--rows 1048576] [--index hnsw]
+    python examples/sam_long_copy.py RUN_DIR [--rows 1048576] [--index hnsw[,exact]]
         [--lengths 20,50,100,200,500,1000] [--sequences 4]
 
 Prints bits and wrong bits per sequence for each length, the seconds it took and how many
@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir")
     parser.add_argument("--rows", type=int, default=1 << 20)
-    parser.add_argument("--index", default="hnsw")
+    parser.add_argument("--index", default="hnsw", help="index(es) for the large memory, e.g. hnsw,exact")
     parser.add_argument("--lengths", default="20,50,100,200,500,1000")
     parser.add_argument("--sequences", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2024)
@@ -74,16 +74,16 @@ def main() -> None:
         which = f"the best-validated parameters (step {experiment.best_step}, {experiment.best_bits:.3f} bits)"
     print(f"{args.run_dir}: {which}, trained with N = {trained_rows}; scoring {args.sequences} "
           f"sequences per length, seed {args.seed}")
-    models = {args.rows: build(experiment, args.rows, args.index),
-              trained_rows: build(experiment, trained_rows, "exact")}
-    print(f"{'length':>6s} {'N':>8s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} "
+    models = {(args.rows, index): build(experiment, args.rows, index) for index in args.index.split(",")}
+    models[(trained_rows, "exact")] = build(experiment, trained_rows, "exact")
+    print(f"{'length':>6s} {'N':>8s} {'index':>6s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} "
           f"{'seconds':>8s} {'words written':>13s}")
     for length in (int(x) for x in args.lengths.split(",")):
         data = np.random.default_rng([args.seed, length])
         batch = experiment.task_generator.batch(args.sequences, data, length=length)
-        for rows, model in models.items():
+        for (rows, index), model in models.items():
             bits, wrong, seconds, written = score(model, batch)
-            print(f"{length:6d} {rows:8d} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
+            print(f"{length:6d} {rows:8d} {index:>6s} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
                   f"{seconds:8.1f} {written:13d}", flush=True)
 
 
