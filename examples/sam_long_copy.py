@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--lengths", default="20,50,100,200,500,1000")
     parser.add_argument("--sequences", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--test-sequences", type=int, default=1000,
+                        help="fresh sequences of the training lengths scored first, with N as trained")
     args = parser.parse_args()
     discover()
     experiment, config, step, _ = restore_run(args.run_dir)
@@ -76,6 +78,15 @@ def main() -> None:
           f"sequences per length, seed {args.seed}")
     models = {(args.rows, index): build(experiment, args.rows, index) for index in args.index.split(",")}
     models[(trained_rows, "exact")] = build(experiment, trained_rows, "exact")
+    if args.test_sequences:
+        data, bits, wrong, done = np.random.default_rng(args.seed), 0.0, 0.0, 0
+        while done < args.test_sequences:
+            size = min(100, args.test_sequences - done)
+            batch = experiment.task_generator.batch(size, data)
+            scores = score(models[(trained_rows, "exact")], batch)
+            bits, wrong, done = bits + scores[0] * size, wrong + scores[1] * size, done + size
+        print(f"{done} fresh sequences of the training lengths, N = {trained_rows}: {bits / done:.4f} bits, "
+              f"{wrong / done:.4f} wrong bits per sequence")
     print(f"{'length':>6s} {'N':>8s} {'index':>6s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} "
           f"{'seconds':>8s} {'words written':>13s}")
     for length in (int(x) for x in args.lengths.split(",")):
