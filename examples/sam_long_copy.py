@@ -1,12 +1,13 @@
 """Copy with a trained SAM on a much larger memory and much longer sequences than in training.
 
 SAM's parameters do not depend on the number of memory words N, so a model trained on copy
-(lengths 1–20, N = 128) is rebuilt with N words (default 1,048,576) and the trained parameters,
+(lengths 1–20, N = 128) is rebuilt with N words (default 1,048,576) and the trained parameters
+(the best-validated ones when the run keeps them),
 then scored on fresh copy sequences of fixed lengths (seed 2024). Each length also runs with
 the training memory size, to show what the extra words buy: with N = 128 a sequence longer
 than ~63 overwrites its own beginning (the least-recently-used word is reused).
 
-    python examples/sam_long_copy.py RUN_DIR [--rows 1048576] [--index hnsw]
+    python examples/sam_long_copy.py RUN_DIR [--rows 1048576] [--index hnsw[,exact]]
         [--lengths 20,50,100,200,500,1000] [--sequences 4]
 
 Prints bits and wrong bits per sequence for each length, the seconds it took and how many
@@ -58,23 +59,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir")
     parser.add_argument("--rows", type=int, default=1 << 20)
-    parser.add_argument("--index", default="hnsw")
+    parser.add_argument("--index", default="hnsw", help="index(es) for the large memory, e.g. hnsw,exact")
     parser.add_argument("--lengths", default="20,50,100,200,500,1000")
     parser.add_argument("--sequences", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--test-sequences", type=int, default=1000,
+                        help="fresh sequences of the training lengths scored first, with N as trained")
     args = parser.parse_args()
     discover()
     experiment, config, step, _ = restore_run(args.run_dir)
     trained_rows, _ = parse_memory(config["memory"])
-    print(f"{args.run_dir}: step {step}, trained with N = {trained_rows}; scoring {args.sequences} "
+    which = f"step {step}'s parameters"
+    if experiment.best_parameters:  # the best-validated model so far (keep_best)
+        for parameter, value in zip(experiment.model.parameters(), experiment.best_parameters):
+            parameter.data[...] = parameter.backend.from_host(value.astype(parameter.dtype))
+        which = f"the best-validated parameters (step {experiment.best_step}, {experiment.best_bits:.3f} bits)"
+    print(f"{args.run_dir}: {which}, trained with N = {trained_rows}; scoring {args.sequences} "
           f"sequences per length, seed {args.seed}")
-    models = {args.rows: build(experiment, args.rows, args.index), trained_rows: build(experiment, trained_rows, "exact")}
-    print(f"{'length':>6s} {'N':>8s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} {'seconds':>8s} {'words written':>13s}")
+    models = {(args.rows, index): build(experiment, args.rows, index) for index in args.index.split(",")}
+    models[(trained_rows, "exact")] = build(experiment, trained_rows, "exact")
+    if args.test_sequences:
+        data, bits, wrong, done = np.random.default_rng(args.seed), 0.0, 0.0, 0
+        while done < args.test_sequences:
+            size = min(100, args.test_sequences - done)
+            batch = experiment.task_generator.batch(size, data)
+            scores = score(models[(trained_rows, "exact")], batch)
+            bits, wrong, done = bits + scores[0] * size, wrong + scores[1] * size, done + size
+        print(f"{done} fresh sequences of the training lengths, N = {trained_rows}: {bits / done:.4f} bits, "
+              f"{wrong / done:.4f} wrong bits per sequence")
+    print(f"{'length':>6s} {'N':>8s} {'index':>6s} {'bits/seq':>9s} {'wrong bits/seq':>15s} {'of bits':>8s} "
+          f"{'seconds':>8s} {'words written':>13s}")
     for length in (int(x) for x in args.lengths.split(",")):
-        batch = experiment.task_generator.batch(args.sequences, np.random.default_rng([args.seed, length]), length=length)
-        for rows, model in models.items():
+        data = np.random.default_rng([args.seed, length])
+        batch = experiment.task_generator.batch(args.sequences, data, length=length)
+        for (rows, index), model in models.items():
             bits, wrong, seconds, written = score(model, batch)
-            print(f"{length:6d} {rows:8d} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
+            print(f"{length:6d} {rows:8d} {index:>6s} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
                   f"{seconds:8.1f} {written:13d}", flush=True)
 
 

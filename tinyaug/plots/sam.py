@@ -63,10 +63,10 @@ def scaling_figure(results: dict, path: str) -> str:
     return save_figure(figure, path)
 
 
-def curves_figure(runs: dict[str, str], path: str, metric: str = "validation_bits_per_sequence",
+def curves_figure(runs: dict[str, str], path: str, metric: str = "eval_validation_bits_per_sequence",
                   target: float = 0.1, title: str = "") -> str:
     """``runs``: {label: run folder}. Plots ``metric`` (falling back to ``eval_bits_per_sequence``)
-    against sequences seen (step × batch size from the run's config), log y, with the target."""
+    against sequences seen (step × batch size from the run's config), log–log, with the target."""
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(6.5, 4))
     for label, folder in runs.items():
@@ -75,10 +75,12 @@ def curves_figure(runs: dict[str, str], path: str, metric: str = "validation_bit
             batch = int(json.load(handle)["config"]["batch_size"])
         name = metric if metric in columns and np.isfinite(columns[metric]).any() else "eval_bits_per_sequence"
         values = columns[name]
-        keep = np.isfinite(values)
-        axis.plot(columns["step"][keep] * batch, values[keep], label=f"{label} ({name.replace('_', ' ')})")
+        keep = np.isfinite(values) & (columns["step"] > 0)      # log x: the step-0 point is left out
+        shown = name.replace('eval_', '').replace('_', ' ')
+        axis.plot(columns["step"][keep] * batch, values[keep], label=f"{label} ({shown}, batch {batch})")
     axis.axhline(target, color="grey", linestyle=":", label=f"{target} bits")
     axis.set_yscale("log")
+    axis.set_xscale("log")
     axis.set_xlabel("sequences seen")
     axis.set_ylabel("bits per sequence")
     axis.set_title(title, fontsize=9)

@@ -99,7 +99,6 @@ class SparseMemory:
 
     def host_rows(self, batch_index: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The current words at (batch_index, rows) as a host array (n, W)."""
-        xp = self.xp
         return self.backend.to_host(self.words[self.backend.from_host(batch_index),
                                                self.backend.from_host(rows)])
 
