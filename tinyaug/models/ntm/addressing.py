@@ -58,6 +58,15 @@ def _check(op: str, memory, head_params, previous_weights) -> None:
                          f"with an odd shift width 1 ≤ K ≤ N (W = {word}, K = {shift_width})")
 
 
+def content_weighting(memory: Tensor, keys: Tensor, strengths: Tensor) -> Tensor:
+    """Content weights softmax_i(β K(k, M(i))) (eqs. 5–6), K the cosine similarity with ε:
+    memory (B, N, W), keys (B, H, W), strengths β (B, H) -> (B, H, N). Shared with the DNC."""
+    # eq. 6: K(k, M(i)) for every head and row, broadcasting (B, H, 1, W) against (B, 1, N, W)
+    similarity = ops.cosine_similarity(keys[:, :, None, :], memory[:, None, :, :], axis=-1,
+                                       eps=COSINE_EPS)
+    return ops.softmax(strengths[:, :, None] * similarity, axis=-1)             # eq. 5
+
+
 def address_composite(memory: Tensor, head_params: Tensor, previous_weights: Tensor) -> Tensor:
     """Weightings w_t (batch, heads, N) from memory (batch, N, W), packed raw head parameters
     (batch, heads, W + 3 + K) and w_{t−1} (batch, heads, N), from engine ops (eqs. 5–9)."""
@@ -67,10 +76,7 @@ def address_composite(memory: Tensor, head_params: Tensor, previous_weights: Ten
     gate = ops.sigmoid(gate_raw)[:, :, None]                                    # g ∈ (0, 1)
     gamma = 1.0 + ops.softplus(gamma_raw)[:, :, None]                           # γ ≥ 1
     shift = ops.softmax(shift_raw, axis=-1)                                     # s, Σ s = 1
-    # eq. 6: K(k, M(i)) for every head and row, broadcasting (B, H, 1, W) against (B, 1, N, W)
-    similarity = ops.cosine_similarity(key[:, :, None, :], memory[:, None, :, :], axis=-1,
-                                       eps=COSINE_EPS)
-    content_weights = ops.softmax(beta * similarity, axis=-1)                   # eq. 5
+    content_weights = content_weighting(memory, key, beta[:, :, 0])             # eqs. 5–6
     gated = gate * content_weights + (1.0 - gate) * previous_weights            # eq. 7
     shifted = ops.circular_convolution(gated, shift)                            # eq. 8
     return ops.softmax(gamma * ops.log(shifted + SHARPEN_EPS), axis=-1)         # eq. 9

@@ -1,0 +1,219 @@
+"""The Differentiable Neural Computer (Graves, Wayne et al. 2016) on the memory allocation test
+(``allocation/dnc``, with the baselines ``allocation/ntm`` and ``allocation/lstm``), on the NTM
+paper's copy (``copy/dnc``, lengths 1–20, against ``copy/ntm``) and on repeat copy with
+deepmind/dnc's released training setup (``repeat-copy/dnc``).
+
+Model settings (``--set key=value``): ``controller`` (``lstm`` | ``feedforward``),
+``controller_size``, ``memory`` (``ROWSxWIDTH``), ``read_heads``, ``write_heads``, ``clip``
+(controller output and logits clipped to ±clip, 0 = off), ``fused`` (allocation and link update
+as single ops). ``DNC_DEFAULTS`` are deepmind/dnc's released training defaults (LSTM 64,
+memory 16 × 16, 4 read heads, 1 write head, clip 20, RMSProp lr 1e-4 ε 1e-10, global-norm clip
+50, batch 16). ``optimizer=rmsprop-tf`` is that RMSProp (TensorFlow's: decay 0.9, no momentum,
+not centred, ε 1e-10); the other optimizers are the shared ones.
+
+Evaluation adds ``overflow_bits_per_sequence`` on the allocation test: the bits on episodes
+whose vectors outnumber the memory's rows (the episodes that need reuse).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .. import optim
+from ..models.dnc import DNC
+from ..models.ntm import NTM
+from ..training.experiment import register
+from ..training.sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
+from .lstm import LSTMExperiment
+from .ntm import NTM_DEFAULTS, parse_memory
+
+DNC_DEFAULTS = {"controller": "lstm", "controller_size": 64, "memory": "16x16", "read_heads": 4,
+                "write_heads": 1, "clip": 20.0, "fused": True, "optimizer": "rmsprop-tf",
+                "lr": 1e-4, "clip_norm": 50.0, "clip_value": 0.0, "batch_size": 16}
+
+
+def make_rmsprop_tf(params, lr: float) -> optim.RMSProp:
+    """deepmind/dnc's optimizer: TensorFlow's RMSProp (decay 0.9, no momentum, ε 1e-10)."""
+    return optim.RMSProp(params, lr=lr, decay=0.9, momentum=0.0, eps=1e-10, centered=False)
+
+
+class DNCExperiment(SequenceExperiment):
+    """Builds a ``DNC`` from the config; the task, loss and metrics are shared."""
+
+    model_name = "dnc"
+    defaults = dict(DNC_DEFAULTS)
+
+    def build_model(self, input_size: int, output_size: int, rng: np.random.Generator) -> DNC:
+        rows, width = parse_memory(self.config["memory"])
+        return DNC(input_size, output_size, controller=str(self.config["controller"]),
+                   controller_size=int(self.config["controller_size"]), memory_rows=rows,
+                   memory_width=width, read_heads=int(self.config["read_heads"]),
+                   write_heads=int(self.config["write_heads"]), clip=float(self.config["clip"]),
+                   fused=bool(self.config["fused"]), rng=rng)
+
+    def make_optimizer(self) -> optim.Optimizer:
+        if self.config.get("optimizer") == "rmsprop-tf":
+            return make_rmsprop_tf(self.model.parameters(), float(self.config["lr"]))
+        return super().make_optimizer()
+
+    def trace(self, batch) -> tuple[np.ndarray, dict]:
+        """Host logits and the DNC trace (weightings, modes, gates, usage) for a host batch."""
+        self.model.eval()
+        return self.model.run_traced(batch[0].astype(self.dtype))
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        metrics = super().evaluate(rng)
+        if self.task == "allocation":
+            metrics.update(overflow_metrics(self, rng))
+        return metrics
+
+    def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
+        from ..plots import dnc as dnc_plots
+        paths = super().plot(run_dir, rng)
+        batch = self.task_generator.batch(1, rng)
+        logits, trace = self.trace(batch)
+        paths.append(dnc_plots.memory_use_figure(
+            os.path.join(run_dir, "memory_use.png"), batch[0][:, 0], batch[1][:, 0],
+            1 / (1 + np.exp(-logits[:, 0])), batch[2][:, 0], trace, title=f"{self.task} / dnc"))
+        return paths
+
+
+def overflow_metrics(experiment: SequenceExperiment, rng: np.random.Generator, size: int = 64) -> dict[str, float]:
+    """Bits and wrong bits per sequence on allocation episodes whose vectors outnumber the
+    memory's rows (drawn until ``size`` such episodes are found); none when no episode can."""
+    rows, _ = parse_memory(experiment.config["memory"])
+    task = experiment.task_generator
+    if task.sequences * task.max_length <= rows:
+        return {}
+    lengths = []
+    while len(lengths) < size:
+        draw = task.draw_lengths(4 * size, rng)
+        lengths.extend(draw[draw.sum(axis=1) > rows][: size - len(lengths)])
+    inputs, targets, mask = [], [], []
+    batches = [task.batch(1, rng, lengths=row) for row in lengths]
+    time = max(b[0].shape[0] for b in batches)
+    pad = lambda a: np.concatenate([a, np.zeros((time - a.shape[0],) + a.shape[1:])], axis=0)  # noqa: E731
+    inputs = np.concatenate([pad(b[0]) for b in batches], axis=1)
+    targets = np.concatenate([pad(b[1]) for b in batches], axis=1)
+    mask = np.concatenate([pad(b[2]) for b in batches], axis=1)
+    logits = experiment.predict((inputs, targets, mask))
+    return {"overflow_bits_per_sequence": bits_per_sequence(logits, targets, mask),
+            "overflow_wrong_bits_per_sequence": wrong_bits_per_sequence(logits, targets, mask)}
+
+
+def evaluate_fresh(experiment: SequenceExperiment, sequences: int, rng: np.random.Generator,
+                   batch_size: int = 100, **overrides) -> tuple[float, float]:
+    """(bits, wrong bits) per sequence over ``sequences`` fresh sequences of the task
+    (``overrides`` go to the task's ``batch``, e.g. ``length=40``)."""
+    bits = wrong = 0.0
+    done = 0
+    while done < sequences:
+        size = min(batch_size, sequences - done)
+        batch = experiment.task_generator.batch(size, rng, **overrides)
+        logits = experiment.predict(batch)
+        bits += bits_per_sequence(logits, batch[1], batch[2]) * size
+        wrong += wrong_bits_per_sequence(logits, batch[1], batch[2]) * size
+        done += size
+    return bits / sequences, wrong / sequences
+
+
+@register
+class AllocationDNC(DNCExperiment):
+    """The memory allocation test (``tinyaug.tasks.allocation``): 4 sequences of 4–8 vectors
+    of 8 bits, memory 16 × 16, deepmind/dnc's model; Adam 1e-3, global-norm clip 10, batch 16
+    (the recipe that solved the smaller version in 6,000 steps). docs/sections/dnc.md."""
+    task = "allocation"
+    defaults = {**DNC_DEFAULTS, "memory": "16x16", "steps": 6000, "eval_every": 250, "log_every": 50,
+                "optimizer": "adam", "lr": 1e-3, "clip_norm": 10.0}
+
+
+@register
+class CopyDNC(DNCExperiment):
+    """The NTM paper's copy (lengths 1–20, 8 bits) with deepmind/dnc's model (LSTM 64, 4 read
+    heads, 1 write head, clip 20) but 32 memory rows (16 cannot hold 20 vectors) and the
+    allocation test's optimizer (Adam 1e-3, global-norm clip 10, batch 16), which solved that
+    test in 6,000 steps, where deepmind's RMSProp 1e-4 had repeat copy (lengths 1–2) still at
+    1.6 bits after 16,400 (docs/sections/dnc.md); not compared with RMSProp on copy itself.
+    The model has no parameter tied to the number of rows, so a trained model can be evaluated
+    with a larger memory (``--set memory=128x16``) at lengths beyond 32."""
+    task = "copy"
+    defaults = {**DNC_DEFAULTS, "memory": "32x16", "steps": 3000, "eval_every": 250, "log_every": 50,
+                "optimizer": "adam", "lr": 1e-3, "clip_norm": 10.0, "generalisation_length": 0}
+
+
+@register
+class RepeatCopyDNC(DNCExperiment):
+    """Repeat copy with deepmind/dnc's released training setup: 4 bits, lengths 1–2, repeats
+    1–2, batch 16, LSTM 64, memory 16 × 16, 4 read heads, 1 write head, clip 20, RMSProp
+    lr 1e-4 ε 1e-10, global-norm clip 50."""
+    task = "repeat-copy"
+    defaults = {**DNC_DEFAULTS, "bits": 4, "min_length": 1, "max_length": 2, "min_repeats": 1,
+                "max_repeats": 2, "steps": 20000, "eval_every": 500, "log_every": 100}
+
+
+@register
+class AllocationNTM(SequenceExperiment):
+    """The NTM baseline on the allocation test: the same memory (16 × 16), LSTM 64, one read
+    and one write head, the same optimizer as ``allocation/dnc``."""
+    task = "allocation"
+    model_name = "ntm"
+    defaults = {**NTM_DEFAULTS, "controller_size": 64, "memory": "16x16", "steps": 6000,
+                "eval_every": 250, "log_every": 50, "optimizer": "adam", "lr": 1e-3,
+                "clip_norm": 10.0, "batch_size": 16}
+
+    def build_model(self, input_size: int, output_size: int, rng: np.random.Generator) -> NTM:
+        rows, width = parse_memory(self.config["memory"])
+        return NTM(input_size, output_size, controller=str(self.config["controller"]),
+                   controller_size=int(self.config["controller_size"]), memory_rows=rows,
+                   memory_width=width, read_heads=int(self.config["read_heads"]),
+                   write_heads=int(self.config["write_heads"]),
+                   shift_width=int(self.config["shift_width"]),
+                   memory_init=str(self.config["memory_init"]), fused=bool(self.config["fused"]), rng=rng)
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        return {**super().evaluate(rng), **overflow_metrics(self, rng)}
+
+
+@register
+class AllocationLSTM(LSTMExperiment):
+    """The LSTM baseline on the allocation test (1 × 128, Adam 1e-3, batch 16)."""
+    task = "allocation"
+    defaults = {"steps": 6000, "eval_every": 250, "log_every": 50, "memory": "16x16"}
+
+    def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
+        return {**super().evaluate(rng), **overflow_metrics(self, rng)}
+
+
+def comparison_figure(path: str, runs: dict[str, str], metric: str = "eval_bits_per_sequence",
+                      title: str = "") -> str:
+    """Learning curves of several runs (``{label: run_dir}``) on the same axes, against the
+    number of training sequences (step × batch size): DNC vs NTM vs LSTM."""
+    import json
+
+    from ..plots.dnc import learning_curves_figure
+    from ..training.figures import read_metrics
+    curves = {}
+    for label, run_dir in runs.items():
+        columns = read_metrics(run_dir)
+        with open(os.path.join(run_dir, "config.json")) as file:
+            stored = json.load(file)
+        batch = int(stored.get("config", stored).get("batch_size", 1))
+        curves[label] = (columns["step"] * batch, columns[metric])
+    return learning_curves_figure(path, curves, metric, xlabel="training sequences", title=title, target=0.1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tinyaug.experiments.dnc OUT.png LABEL=RUN_DIR ...``: the comparison figure."""
+    import sys
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 2 or any("=" not in item for item in args[1:]):
+        print("usage: python -m tinyaug.experiments.dnc OUT.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]")
+        return 2
+    runs = dict(item.split("=", 1) for item in args[1:])
+    print(comparison_figure(args[0], runs, title="memory allocation test"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
