@@ -66,9 +66,23 @@ class MemN2N(Module):
         reference = self.answer_weight
         return tensor(array, dtype=dtype or reference.dtype, backend=reference.backend.name)
 
-    def _encode(self, word_ids: Tensor, weights: Tensor, k: int) -> Tensor:
-        """Σ_j l_j ∘ E_k x_j: ids (..., L), weights (..., L, d) -> (..., d)."""
-        return ops.sum(self.embedding(k)[word_ids] * weights, axis=-2)
+    def _encode(self, one_hot: Tensor, weights: Tensor, k: int) -> Tensor:
+        """Σ_j l_j ∘ E_k x_j from the words as one-hot rows ``one_hot`` (N·...·L, V) and the
+        weights (..., L, d) -> (..., d). The lookup is a matmul against E_k (rather than an
+        index), so E_k's gradient is one matmul too instead of a scatter-add per word."""
+        vectors = ops.reshape(one_hot @ self.embedding(k), *weights.shape)     # E_k x_j, (..., L, d)
+        return ops.sum(vectors * weights, axis=-2)
+
+    def _one_hot(self, ids: np.ndarray, classes: int) -> Tensor:
+        """``ids`` (...) -> one-hot rows (ids.size, classes) in the parameters' dtype."""
+        flat = ids.reshape(-1)
+        rows = np.zeros((flat.size, classes), dtype=self.answer_weight.dtype)
+        rows[np.arange(flat.size), flat] = 1
+        return self._constant(rows)
+
+    def _temporal(self, k: int, time_rows: Tensor, shape: tuple) -> Tensor:
+        """T_k(i) for every slot: one-hot time rows (N·M, T) @ T_k -> (N, M, d)."""
+        return ops.reshape(time_rows @ getattr(self, f"temporal_{k}"), *shape, self.embedding_dim)
 
     def forward(self, facts: np.ndarray, fact_mask: np.ndarray, question: np.ndarray,
                 temporal: np.ndarray | None = None, linear: bool = False,
@@ -91,22 +105,23 @@ class MemN2N(Module):
             raise ShapeError(f"{name}: temporal indices must be (N, M) in [0, {self.temporal_size}), "
                              f"got shape {temporal.shape}, max {temporal.max(initial=0)}")
         d = self.embedding_dim
-        fact_ids, question_ids = self._constant(facts, np.int64), self._constant(question, np.int64)
-        time_ids = self._constant(temporal, np.int64)
+        fact_rows = self._one_hot(facts, self.vocabulary_size)
+        question_rows = self._one_hot(question, self.vocabulary_size)
+        time_rows = self._one_hot(temporal, self.temporal_size)
         fact_weights = self._constant(position_weights(facts, d, self.position_encoding))
         question_weights = self._constant(position_weights(question, d, self.position_encoding))
         present = self._constant(fact_mask)
         empty_scores = self._constant((1.0 - fact_mask) * _EMPTY_SCORE)
 
-        query = self._encode(question_ids, question_weights, 0)             # u^1 = Σ l ∘ B q
-        memories = self._encode(fact_ids, fact_weights, 0)                  # A^1 = E_0
+        query = self._encode(question_rows, question_weights, 0)             # u^1 = Σ l ∘ B q
+        memories = self._encode(fact_rows, fact_weights, 0)                  # A^1 = E_0
         if self.temporal_encoding:
-            memories = memories + self.temporal_0[time_ids]                 # + T_A^1(i)
+            memories = memories + self._temporal(0, time_rows, fact_mask.shape)  # + T_A^1(i)
         attentions = []
         for k in range(1, self.hops + 1):
-            outputs = self._encode(fact_ids, fact_weights, k)               # C^k = E_k
+            outputs = self._encode(fact_rows, fact_weights, k)               # C^k = E_k
             if self.temporal_encoding:
-                outputs = outputs + getattr(self, f"temporal_{k}")[time_ids]  # + T_C^k(i)
+                outputs = outputs + self._temporal(k, time_rows, fact_mask.shape)  # + T_C^k(i)
             scores = ops.einsum("nmd,nd->nm", memories, query)               # u^kᵀ m_i
             if linear:
                 attention = scores * present                                # LS: no softmax

@@ -1,0 +1,32 @@
+"""The DNC wired into bAbI-style QA and the graph tasks: end alignment of word sequences with
+blank thinking steps, the answer read at the last step, tiny runs through the command."""
+import os
+
+import numpy as np
+
+from tinyaug.cli import main
+from tinyaug.experiments.babi_dnc import end_aligned
+
+
+def test_end_aligned_puts_every_question_mark_at_the_same_step():
+    tokens = np.array([[5, 6], [7, 9], [9, 0], [0, 0]])     # columns end (with '?' = 9) at 2 and 1
+    aligned = end_aligned(tokens, np.array([2, 1]), thinking_steps=2)
+    assert aligned.shape == (6, 2)
+    assert aligned[:, 0].tolist() == [0, 5, 7, 9, 0, 0]
+    assert aligned[:, 1].tolist() == [0, 0, 6, 9, 0, 0]
+
+
+def test_babi_dnc_and_graph_dnc_train(tmp_path, capsys):
+    assert main(["train", "--task", "babi", "--model", "dnc", "--task-id", "19", "--steps", "2",
+                 "--train-questions", "32", "--test-questions", "8", "--batch-size", "4",
+                 "--controller-size", "8", "--memory-rows", "4", "--memory-width", "4",
+                 "--embedding-dim", "8", "--eval-every", "2", "--eval-batch-size", "8",
+                 "--progress", "lines", "--out", str(tmp_path / "babi")]) == 0
+    assert main(["train", "--task", "graph-traversal", "--model", "dnc", "--steps", "2",
+                 "--batch-size", "2", "--controller-size", "8", "--memory-rows", "4",
+                 "--memory-width", "4", "--eval-every", "2", "--eval-batch-size", "2",
+                 "--map-eval-batch-size", "1", "--progress", "lines",
+                 "--out", str(tmp_path / "graph")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("step 2/2") == 2
+    assert os.path.exists(tmp_path / "babi" / "memory.png")

@@ -1,0 +1,82 @@
+"""The bAbI-style results table and figure from run folders.
+
+    python -m tinyaug.experiments.babi_summary RUNS_DIR [--figure PATH] [--runs memn2n=babi-{id}-memn2n ...]
+
+Each ``--runs MODEL=PATTERN`` names the run folder of each task type (``{id}`` is replaced by
+the task id; default ``memn2n=babi-{id}-memn2n`` and ``lstm=babi-{id}-lstm``). The test error
+is the last evaluation's ``eval_error`` in the run's metrics.csv (the whole test set, 1,000
+questions). Prints a Markdown table (with steps and minutes) and draws the per-task error bars
+beside the published means (real bAbI; ours are generated data).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+from ..tasks.babi import TASK_IDS
+from ..training.figures import read_metrics
+
+#: Mean test error (%) on the real bAbI tasks (10k training), from the seed slides' table
+#: (PAPERS.md): MemN2N single-task, and the DNC/NTM/LSTM joint-training best runs.
+PUBLISHED_MEANS = {"MemN2N single-task": 4.2, "DNC (best)": 3.8, "LSTM": 25.2}
+
+
+def final_result(run_dir: str) -> tuple[float, int, float] | None:
+    """(test error %, steps, minutes) of a run's last evaluation, or None."""
+    columns = read_metrics(run_dir)
+    if "eval_error" not in columns:
+        return None
+    rows = np.flatnonzero(np.isfinite(columns["eval_error"]))
+    if not len(rows):
+        return None
+    last = rows[-1]
+    return (100.0 * float(columns["eval_error"][last]), int(columns["step"][last]),
+            float(columns["wall_time"][last]) / 60.0)
+
+
+def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
+    return {model: [final_result(os.path.join(runs_dir, pattern.format(id=task_id)))
+                    for task_id in TASK_IDS] for model, pattern in patterns.items()}
+
+
+def markdown(results: dict[str, list]) -> str:
+    models = list(results)
+    lines = ["| task | " + " | ".join(f"{m} error % (steps, min)" for m in models) + " |",
+             "|---|" + "---|" * len(models)]
+    for index, task_id in enumerate(TASK_IDS):
+        cells = []
+        for model in models:
+            found = results[model][index]
+            cells.append("not run" if found is None else f"{found[0]:.1f} ({found[1]}, {found[2]:.0f})")
+        lines.append(f"| {task_id} | " + " | ".join(cells) + " |")
+    means = []
+    for model in models:
+        values = [r[0] for r in results[model] if r is not None]
+        means.append(f"{np.mean(values):.1f} over {len(values)} types" if values else "-")
+    lines.append("| mean | " + " | ".join(means) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tinyaug.experiments.babi_summary",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs_dir")
+    parser.add_argument("--figure", default="")
+    parser.add_argument("--runs", nargs="*", default=["memn2n=babi-{id}-memn2n", "lstm=babi-{id}-lstm"])
+    args = parser.parse_args(argv)
+    patterns = dict(item.split("=", 1) for item in args.runs)
+    results = collect(args.runs_dir, patterns)
+    print(markdown(results))
+    if args.figure:
+        from ..plots.babi import error_bars_figure
+        errors = {model: [np.nan if r is None else r[0] for r in rows] for model, rows in results.items()}
+        print(error_bars_figure(args.figure, list(TASK_IDS), errors, PUBLISHED_MEANS,
+                                title="bAbI-style tasks (our generated data, 10k training questions "
+                                      "each, single-task) vs published means on the real bAbI set"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
