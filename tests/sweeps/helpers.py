@@ -44,7 +44,7 @@ def comparable(out):
 
 
 def run_folders(out):
-    return sorted(os.path.join(root) for root, _, files in os.walk(os.path.join(out, "runs"))
+    return sorted(root for root, _, files in os.walk(os.path.join(out, "runs"))
                   if "config.json" in files)
 
 

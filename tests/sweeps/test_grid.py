@@ -173,7 +173,7 @@ def test_summary_statistics_and_steps_to_threshold(tmp_path):
     assert len(rows) == 6 and rows[1]["eval_bits"] == "0.1" and rows[1]["first_step_under_threshold"] == "10"
     assert json.load(open(os.path.join(out, "summary.json")))["groups"][0]["stats"]["eval_bits"]["n"] == 3
     assert summary.write(out, runs, status, "test", metric="wrong")["metric"] == "eval_wrong"
-    with pytest.raises(KeyError, match="no column 'nope'"):
+    with pytest.raises(SweepError, match="--metric: no column 'nope'"):
         summary.write(out, runs, status, "test", metric="nope")
 
 

@@ -92,6 +92,15 @@ def last_logged_step(folder: str) -> int:
     return 0
 
 
+def configured_steps(folder: str) -> int | None:
+    """The ``steps`` in ``folder``/config.json, None while there is none."""
+    try:
+        with open(os.path.join(folder, "config.json")) as file:
+            return int(json.load(file)["config"]["steps"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _last_line(path: str) -> str:
     """The last non-empty line of a log (where a training's error message is)."""
     try:
@@ -247,16 +256,24 @@ def run_all(task: str, model: str, out: str, runs: list[Run], total_steps: dict[
     running: dict[Run, Any] = {}
     env = child_env()
     forwarded = 0
-    grand_total = sum(total_steps[run] for run in runs)
+    total_steps = dict(total_steps)
+    known_totals: set[Run] = set()
 
     def steps_now() -> int:
+        for run in runs:  # a run's own config.json has its true length (a recipe may set it)
+            if run not in known_totals:
+                steps = configured_steps(run.folder(out))
+                if steps is not None:
+                    total_steps[run] = steps
+                    known_totals.add(run)
         return sum(total_steps[run] if status[run] == "done"
                    else min(last_logged_step(run.folder(out)), total_steps[run]) for run in runs)
 
     def report(force: bool = False) -> None:
+        steps = steps_now()
         progress.update(sum(s == "done" for s in status.values()), len(running),
-                        sum(s == "failed" for s in status.values()), len(runs), steps_now(),
-                        grand_total, force=force)
+                        sum(s == "failed" for s in status.values()), len(runs), steps,
+                        sum(total_steps.values()), force=force)
 
     report(force=True)
     last_report = time.perf_counter()

@@ -24,6 +24,7 @@ import numpy as np
 from ..plots.sweep import sweep_curves_figure
 from ..training.metrics import read_metrics
 from ..training.milestones import steps_to_reach
+from .errors import SweepError
 from .grid import Run
 
 SUMMARY_FILES = ("summary.md", "summary.csv", "summary.json", "curves.png")
@@ -51,7 +52,7 @@ def choose_metric(columns: dict[str, np.ndarray], metric: str | None) -> str | N
         for key in (f"eval_{metric}", metric):  # the evaluation column first
             if key in columns:
                 return key
-        raise KeyError(f"sweep: no column {metric!r} in metrics.csv; evaluation columns: "
+        raise SweepError(f"sweep: --metric: no column {metric!r} in metrics.csv; evaluation columns: "
                        f"{', '.join(evaluation) or 'none'}")
     return evaluation[0] if evaluation else None
 
