@@ -1,7 +1,7 @@
 """CPU time of a Hessian-vector product against a plain gradient, through the composite LSTM.
 
 The loss is mean(h²) over an LSTM (input 8, hidden 128, batch 32, 20 steps, float32, the
-composite cell of ``tinyaug.models.lstm``) as a function of its three weights; the HVP is
+composite cell of ``tinyaug.nn.lstm``) as a function of its three weights; the HVP is
 ``ta.grad(<ta.grad(loss, W, create_graph=True), v>, W)``. PyTorch eager (one thread) runs the
 same cell by hand when importable. Minimum CPU time of 7 calls, three rounds.
 
@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 import tinyaug as ta  # noqa: E402
-from tinyaug.models.lstm import lstm_sequence_composite  # noqa: E402
+from tinyaug.nn.lstm import lstm_sequence_composite  # noqa: E402
 
 TIME, BATCH, INPUT, HIDDEN = 20, 32, 8, 128
 

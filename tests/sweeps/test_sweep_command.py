@@ -131,7 +131,7 @@ def test_a_failing_run_is_reported_with_its_error_and_the_sweep_exits_1(tmp_path
                              "lines", "--out", str(tmp_path / "bad")],
                             env=env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
-    assert "runs/base/seed-0 failed (exit 1): tinyaug: --set hidden_size=big: expected a int" in result.stderr
+    assert "runs/base/seed-0 failed (exit 2): tinyaug: --set hidden_size=big: expected a int" in result.stderr
     assert "0/1 runs done, 0 running, 1 failed" in result.stderr
     assert "| base | 0 of 1 | – |" in result.stdout
     assert "Not finished (left out of the statistics): base/seed-0 (failed)" in result.stdout

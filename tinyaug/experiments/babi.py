@@ -27,6 +27,7 @@ from ..nn import Embedding, Linear, Module
 from ..tasks import TASKS, make_task
 from ..tasks.babi.encode import QAData
 from ..training.experiment import Experiment, register
+from .curves import learning_curve
 
 BABI_DEFAULTS: dict[str, Any] = {
     "steps": 6000, "batch_size": 32, "lr": 0.01, "seed": 0, "lr_halve_every": 1500,
@@ -93,9 +94,8 @@ class BabiExperiment(Experiment):
                 "train_error": float(np.mean(train_logits.argmax(1) != train.answer))}
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots.babi import learning_curve_path
-        path = learning_curve_path(run_dir, f"bAbI-style task {self.config['task_id']} / "
-                                            f"{self.model_name}")
+        path = learning_curve(run_dir, "error", title=f"bAbI-style task {self.config['task_id']} / "
+                                                      f"{self.model_name}")
         return [path] if path else []
 
 

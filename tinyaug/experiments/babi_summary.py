@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from ..tasks.babi import TASK_IDS
-from ..training.figures import read_metrics
+from ..training.metrics import read_metrics
 
 #: Mean test error (%) on the real bAbI tasks (10k training), from the seed slides' table
 #: (PAPERS.md): MemN2N single-task, and the DNC/NTM/LSTM joint-training best runs.

@@ -192,7 +192,7 @@ def comparison_figure(path: str, runs: dict[str, str], metric: str = "eval_bits_
     import json
 
     from ..plots.dnc import learning_curves_figure
-    from ..training.figures import read_metrics
+    from ..training.metrics import read_metrics
     curves = {}
     for label, run_dir in runs.items():
         columns = read_metrics(run_dir)

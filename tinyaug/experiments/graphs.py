@@ -22,6 +22,7 @@ from ..nn import Linear, Module
 from ..tasks import TASKS, make_task
 from ..tasks.graphs import CURRICULUM
 from ..training.experiment import Experiment, register
+from .curves import learning_curve
 
 GRAPH_DEFAULTS: dict[str, Any] = {
     "steps": 20000, "batch_size": 16, "lr": 1e-3, "seed": 0, "clip_norm": 10.0,
@@ -114,7 +115,6 @@ class GraphExperiment(Experiment):
             self.recent = [float(v) for v in np.atleast_1d(state["recent"])]
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
-        from ..plots.curves import learning_curve
         path = learning_curve(run_dir, "accuracy", title=f"{self.task} / {self.model_name}")
         return [path] if path else []
 

@@ -7,12 +7,6 @@ import numpy as np
 from .core import pyplot, save_figure
 
 
-def learning_curve_path(run_dir: str, title: str) -> str | None:
-    """The test/training error curve of a run (from its metrics.csv)."""
-    from ..plots.curves import learning_curve
-    return learning_curve(run_dir, "error", title=title)
-
-
 def attention_figure(path: str, qa, example, attention: np.ndarray, predicted: str,
                      title: str = "") -> str:
     """One question's facts (rows) against hops (columns): the attention weights (``attention``
