@@ -11,9 +11,9 @@ Workloads (float32, numpy backend, one BLAS thread advised):
 
 * ``chain``: ``benchmarks/op_overhead.py``'s 1,000-op elementwise chain on (4, 4), forward and
   backward: per-op engine overhead;
-* ``lstm composite`` / ``lstm fused``: ``benchmarks/lstm_step.py``'s step (LSTM 8 -> 128 over
+* ``lstm composite`` / ``lstm fused``: the suite's W1 step (``benchmarks/workloads/lstm.py``) (LSTM 8 -> 128 over
   20 steps, batch 32, linear readout, BCE, backward, Adam);
-* ``ntm fused`` / ``ntm composite``: ``benchmarks/ntm_step.py``'s step (copy, length 20, batch
+* ``ntm fused`` / ``ntm composite``: the suite's W4 step (``benchmarks/workloads/ntm.py``) (copy, length 20, batch
   16, memory 128 x 20, clipping, Adam).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/ab_engine.py --baseline ../main
