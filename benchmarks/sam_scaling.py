@@ -18,7 +18,7 @@ further sizes are extrapolated linearly in N and marked as such.
     OMP_NUM_THREADS=1 python benchmarks/sam_scaling.py [--sizes 1024,4096,...] [--rounds 3]
         [--out benchmarks/results/sam_scaling.json]
 
-Then ``python -m tinyaug.plots.sam benchmarks/results/sam_scaling.json docs/figures/sam_scaling.png``.
+Then ``python examples/sam_figures.py scaling benchmarks/results/sam_scaling.json docs/figures/sam_scaling.png``.
 The machine is shared: read the ratios within one run, not the absolute times.
 """
 from __future__ import annotations

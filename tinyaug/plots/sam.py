@@ -3,17 +3,13 @@ against the number of memory words, log–log, like the paper's Fig. 1 / the sli
 efficiency") and learning curves of several runs on one axis (bits per sequence against
 sequences seen).
 
-    python -m tinyaug.plots.sam scaling benchmarks/results/sam_scaling.json docs/figures/sam_scaling.png
-    python -m tinyaug.plots.sam curves docs/figures/sam_copy_curves.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]
+Drawn from arrays only; ``python examples/sam_figures.py`` reads the benchmark's
+JSON and run folders and calls these.
 """
 from __future__ import annotations
 
-import json
-import sys
-
 import numpy as np
 
-from ..training.metrics import read_metrics
 from .core import pyplot, save_figure
 
 STYLE = {"sam-exact": ("SAM, exact top-K", "tab:blue", "o"),
@@ -63,21 +59,15 @@ def scaling_figure(results: dict, path: str) -> str:
     return save_figure(figure, path)
 
 
-def curves_figure(runs: dict[str, str], path: str, metric: str = "eval_validation_bits_per_sequence",
-                  target: float = 0.1, title: str = "") -> str:
-    """``runs``: {label: run folder}. Plots ``metric`` (falling back to ``eval_bits_per_sequence``)
-    against sequences seen (step × batch size from the run's config), log–log, with the target."""
+def curves_figure(lines: dict[str, tuple], path: str, target: float = 0.1, title: str = "") -> str:
+    """``lines``: {label: (sequences seen, bits per sequence, metric name, batch size)}, one
+    curve each on log–log axes, with the target as a dotted line."""
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(6.5, 4))
-    for label, folder in runs.items():
-        columns = read_metrics(folder)
-        with open(f"{folder}/config.json") as handle:
-            batch = int(json.load(handle)["config"]["batch_size"])
-        name = metric if metric in columns and np.isfinite(columns[metric]).any() else "eval_bits_per_sequence"
-        values = columns[name]
-        keep = np.isfinite(values) & (columns["step"] > 0)      # log x: the step-0 point is left out
+    for label, (sequences, values, name, batch) in lines.items():
+        keep = np.isfinite(values) & (sequences > 0)      # log x: the step-0 point is left out
         shown = name.replace('eval_', '').replace('_', ' ')
-        axis.plot(columns["step"][keep] * batch, values[keep], label=f"{label} ({shown}, batch {batch})")
+        axis.plot(sequences[keep], values[keep], label=f"{label} ({shown}, batch {batch})")
     axis.axhline(target, color="grey", linestyle=":", label=f"{target} bits")
     axis.set_yscale("log")
     axis.set_xscale("log")
@@ -87,18 +77,3 @@ def curves_figure(runs: dict[str, str], path: str, metric: str = "eval_validatio
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=7)
     return save_figure(figure, path)
-
-
-def main(argv: list[str]) -> None:
-    if len(argv) >= 3 and argv[0] == "scaling":
-        with open(argv[1]) as handle:
-            print(scaling_figure(json.load(handle), argv[2]))
-    elif len(argv) >= 3 and argv[0] == "curves":
-        runs = dict(item.split("=", 1) for item in argv[2:])
-        print(curves_figure(runs, argv[1]))
-    else:
-        raise SystemExit(__doc__)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
