@@ -77,14 +77,15 @@ class FusedLSTMCell(Function):
     Shapes: x (B, I), h and c (B, H), W_x (I, 4H), W_h (H, 4H), b (4H,); h', c' (B, H).
     """
 
-    composite = "LSTMCell(..., fused=False) (lstm_cell_composite in tinyaug/models/lstm.py)"
+    composite = "LSTMCell(..., fused=False) (lstm_cell_composite in tinyaug/nn/lstm.py)"
 
     def forward(self, x, h, c, weight_input, weight_hidden, bias):
         _check_cell_shapes("FusedLSTMCell", x, h, c, weight_input, weight_hidden, bias)
         xp = self.xp
         H = weight_hidden.shape[0]
-        gates = x @ weight_input
-        gates += h @ weight_hidden
+        with one_thread_if_small(8 * x.shape[0] * H * H, xp):
+            gates = x @ weight_input
+            gates += h @ weight_hidden
         gates += bias
         _activate_gates(gates, H, xp)
         c_new = gates[:, H:2 * H] * c
@@ -99,12 +100,13 @@ class FusedLSTMCell(Function):
         H = weight_hidden.shape[0]
         grad_pre, grad_c_prev = _gate_gradients(gates, c, tanh_c_new, grad_h, grad_c, H, self.xp)
         need_x, need_h, need_c, need_wx, need_wh, need_b = self.needs_input_grad
-        return (grad_pre @ weight_input.T if need_x else None,
-                grad_pre @ weight_hidden.T if need_h else None,
-                grad_c_prev if need_c else None,
-                x.T @ grad_pre if need_wx else None,
-                h.T @ grad_pre if need_wh else None,
-                grad_pre.sum(axis=0) if need_b else None)
+        with one_thread_if_small(8 * x.shape[0] * H * H, self.xp):
+            return (grad_pre @ weight_input.T if need_x else None,
+                    grad_pre @ weight_hidden.T if need_h else None,
+                    grad_c_prev if need_c else None,
+                    x.T @ grad_pre if need_wx else None,
+                    h.T @ grad_pre if need_wh else None,
+                    grad_pre.sum(axis=0) if need_b else None)
 
 
 def _gate_scale_and_offset(hidden_size: int, dtype, xp):
@@ -130,7 +132,7 @@ class FusedLSTMSequence(Function):
     (``backends.blas_threads``) unless they are large enough for a second one to pay.
     """
 
-    composite = "LSTM(..., fused=False) (lstm_sequence_composite in tinyaug/models/lstm.py)"
+    composite = "LSTM(..., fused=False) (lstm_sequence_composite in tinyaug/nn/lstm.py)"
 
     def forward(self, xs, h0, c0, weight_input, weight_hidden, bias):
         if xs.ndim != 3:
