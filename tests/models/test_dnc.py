@@ -41,8 +41,9 @@ def test_fused_allocation_matches_composite(rng, rows):
 @pytest.mark.parametrize("reads,writes", [(1, 1), (4, 1), (2, 3)])
 def test_fused_interface_matches_composite(rng, reads, writes):
     xi = ta.tensor(3 * rng.standard_normal((3, interface_size(5, reads, writes))), requires_grad=True)
-    _assert_same(_grads(lambda x: tuple(parse_interface(x, 5, reads, writes)), [xi], np.random.default_rng(2)),
-                 _grads(lambda x: tuple(parse_interface_composite(x, 5, reads, writes)), [xi],
+    parts = lambda interface: tuple(p for p in interface if p is not None)  # noqa: E731
+    _assert_same(_grads(lambda x: parts(parse_interface(x, 5, reads, writes)), [xi], np.random.default_rng(2)),
+                 _grads(lambda x: parts(parse_interface_composite(x, 5, reads, writes)), [xi],
                         np.random.default_rng(2)))
 
 
@@ -212,3 +213,45 @@ def test_bad_settings_and_shapes_name_what_is_wrong(rng):
         cell(ta.tensor(np.zeros((2, 4), np.float32)), cell.initial_state(2))
     with pytest.raises(ta.ShapeError, match="DNC"):
         DNC(3, 2, memory_rows=5)(ta.tensor(np.zeros((4, 2, 2), np.float32)))
+
+
+@pytest.mark.parametrize("masked_lookup,deallocate", [(True, False), (False, True), (True, True)])
+def test_csordas_options_fused_matches_composite_and_gradchecks(rng, masked_lookup, deallocate):
+    options = dict(controller_size=4, memory_rows=5, memory_width=3, read_heads=2, clip=0.0,
+                   masked_lookup=masked_lookup, deallocate=deallocate)
+    inputs = rng.standard_normal((4, 2, 3))
+    results = []
+    for fused in (True, False):
+        model = DNC(3, 2, fused=fused, rng=np.random.default_rng(5), **options).astype(np.float64)
+        logits = model(ta.tensor(inputs))
+        (logits * logits).sum().backward()
+        results.append([ta.to_numpy(logits)] + [ta.to_numpy(p.grad) for p in model.parameters()])
+    for fused, composite in zip(*results):
+        np.testing.assert_allclose(fused, composite, atol=1e-10, rtol=1e-10)
+    ta.gradcheck(lambda x: model(x), [inputs[:3]])
+    assert model.cell.interface.size == interface_size(3, 2, 1, masked=masked_lookup)
+
+
+def test_deallocation_erases_freed_rows():
+    """Free gates 1 on a read head focused on row 1: with ``deallocate`` that row is erased
+    (ψ = 0 there) before the write; without it, it keeps its content."""
+    from tinyaug.models.dnc import retention
+    read_weights = np.zeros((1, 1, 4))
+    read_weights[0, 0, 1] = 1.0
+    psi = ta.to_numpy(retention(ta.tensor(np.ones((1, 1))), ta.tensor(read_weights)))
+    np.testing.assert_allclose(psi, [[1, 0, 1, 1]])
+    cell = DNCCell(2, 2, controller_size=3, memory_rows=4, memory_width=2, read_heads=1, deallocate=True,
+                   rng=np.random.default_rng(0)).astype(np.float64)
+    bias = np.zeros(cell.interface.size)
+    layout_free_gate = 2 + 1 + 2 + 1 + 2 + 2   # read key, strength, write key, strength, erase, vector
+    bias[layout_free_gate] = 60.0              # free gate 1
+    bias[layout_free_gate + 2] = -60.0         # write gate 0: no write
+    cell.interface.projection.bias.data[...] = ta.tensor(bias).data
+    cell.interface.projection.weight.data[...] = 0
+    state = list(cell.initial_state(1))
+    state[1] = ta.tensor(np.ones((1, 4, 2)))
+    state[5] = ta.tensor(read_weights)
+    _, _, new_state, _ = cell.step(ta.tensor(np.zeros((1, 2))), tuple(state))
+    memory = ta.to_numpy(new_state[1])[0]
+    np.testing.assert_allclose(memory[1], 0.0, atol=1e-12)
+    np.testing.assert_allclose(memory[[0, 2, 3]], 1.0, atol=1e-12)

@@ -26,10 +26,10 @@ def test_smoke_training_loss_falls_and_figures_are_written(tmp_path):
 @pytest.mark.parametrize("task,model", [("allocation", "ntm"), ("allocation", "lstm"), ("copy", "dnc"),
                                         ("repeat-copy", "dnc")])
 def test_registered_experiments_take_a_step(task, model):
-    small = {"allocation": dict(memory="6x8", sequences=2, max_length=3),
+    small = {"allocation": dict(memory="6x8", sequences=2, min_length=1, max_length=3),
              "copy": dict(memory="6x8", max_length=3), "repeat-copy": dict(memory="6x8")}[task]
     if model == "lstm":
-        small = dict(hidden_size=8, sequences=2, max_length=3)
+        small = dict(hidden_size=8, sequences=2, min_length=1, max_length=3)
     else:
         small["controller_size"] = 8
     experiment, config = build_experiment(task, model, dict(small, batch_size=2))

@@ -41,7 +41,7 @@ def _content_inputs(heads: int):
 
 
 def _interface_fn(fn, word: int, reads: int, writes: int):
-    return lambda xi: tuple(fn(xi, word, reads, writes))
+    return lambda xi: tuple(part for part in fn(xi, word, reads, writes) if part is not None)
 
 
 CASES = [
@@ -49,6 +49,9 @@ CASES = [
            lambda rng: [rng.standard_normal((BATCH, interface_size(3, 2, 1)))]),
     OpCase("dnc_fused_interface_2writes", [FusedInterface], _interface_fn(parse_interface, 2, 1, 2),
            lambda rng: [rng.standard_normal((BATCH, interface_size(2, 1, 2)))]),
+    OpCase("dnc_fused_interface_masked", [FusedInterface],
+           lambda xi: tuple(parse_interface(xi, 2, 2, 1, masked=True)),  # 12 parts, none None
+           lambda rng: [rng.standard_normal((BATCH, interface_size(2, 2, 1, masked=True)))]),
     OpCase("dnc_composite_interface", [Softplus, Sigmoid, Softmax], _interface_fn(parse_interface_composite, 2, 1, 2),
            lambda rng: [rng.standard_normal((BATCH, interface_size(2, 1, 2)))]),
     OpCase("dnc_fused_content_weighting", [FusedContentWeighting], content_weighting, _content_inputs(3)),

@@ -6,7 +6,8 @@ deepmind/dnc's released training setup (``repeat-copy/dnc``).
 Model settings (``--set key=value``): ``controller`` (``lstm`` | ``feedforward``),
 ``controller_size``, ``memory`` (``ROWSxWIDTH``), ``read_heads``, ``write_heads``, ``clip``
 (controller output and logits clipped to ±clip, 0 = off), ``fused`` (allocation and link update
-as single ops). ``DNC_DEFAULTS`` are deepmind/dnc's released training defaults (LSTM 64,
+as single ops), ``masked_lookup`` and ``deallocate`` (Csordás & Schmidhuber 2019's masked
+content lookup and de-allocation, departures, off by default). ``DNC_DEFAULTS`` are deepmind/dnc's released training defaults (LSTM 64,
 memory 16 × 16, 4 read heads, 1 write head, clip 20, RMSProp lr 1e-4 ε 1e-10, global-norm clip
 50, batch 16). ``optimizer=rmsprop-tf`` is that RMSProp (TensorFlow's: decay 0.9, no momentum,
 not centred, ε 1e-10); the other optimizers are the shared ones.
@@ -30,7 +31,8 @@ from .ntm import NTM_DEFAULTS, parse_memory
 
 DNC_DEFAULTS = {"controller": "lstm", "controller_size": 64, "memory": "16x16", "read_heads": 4,
                 "write_heads": 1, "clip": 20.0, "fused": True, "optimizer": "rmsprop-tf",
-                "lr": 1e-4, "clip_norm": 50.0, "clip_value": 0.0, "batch_size": 16}
+                "lr": 1e-4, "clip_norm": 50.0, "clip_value": 0.0, "batch_size": 16,
+                "masked_lookup": False, "deallocate": False}
 
 
 def make_rmsprop_tf(params, lr: float) -> optim.RMSProp:
@@ -50,7 +52,8 @@ class DNCExperiment(SequenceExperiment):
                    controller_size=int(self.config["controller_size"]), memory_rows=rows,
                    memory_width=width, read_heads=int(self.config["read_heads"]),
                    write_heads=int(self.config["write_heads"]), clip=float(self.config["clip"]),
-                   fused=bool(self.config["fused"]), rng=rng)
+                   fused=bool(self.config["fused"]), masked_lookup=bool(self.config["masked_lookup"]),
+                   deallocate=bool(self.config["deallocate"]), rng=rng)
 
     def make_optimizer(self) -> optim.Optimizer:
         if self.config.get("optimizer") == "rmsprop-tf":

@@ -19,6 +19,10 @@ One step, in the paper's order:
 
 ``clip`` (> 0): the controller output and the logits are clipped to ±clip (deepmind/dnc's
 ``clip_value`` = 20).
+
+Departures (off by default; Csordás & Schmidhuber, ICLR 2019, "DNC-MD"): ``masked_lookup``
+adds a σ key mask per head to ξ_t and looks up softmax(β cos(k ∘ m, M[i] ∘ m));
+``deallocate`` erases freed content: M_t = M_{t−1} ∘ ψ_t 1ᵀ ∘ (1 − w^w eᵀ) + w^w vᵀ.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ from ...nn.lstm import LSTMCell
 from ..ntm.cell import FeedforwardController
 from ..ntm.memory import read, write, write_composite
 from .allocation import retention, update_usage, write_allocations
-from .content import content_weighting, content_weighting_composite
+from .content import content_weighting, content_weighting_composite, masked_content_weighting
 from .interface import DNCInterface
 from .linkage import link_update, link_update_composite, update_precedence
 
@@ -56,6 +60,7 @@ class DNCCell(Module):
     def __init__(self, input_size: int, output_size: int, controller: str = "lstm",
                  controller_size: int = 64, memory_rows: int = 16, memory_width: int = 16,
                  read_heads: int = 4, write_heads: int = 1, clip: float = 20.0, fused: bool = True,
+                 masked_lookup: bool = False, deallocate: bool = False,
                  rng: np.random.Generator | None = None, dtype=None) -> None:
         super().__init__()
         rng = rng or init.default_rng()
@@ -69,6 +74,7 @@ class DNCCell(Module):
         if not clip >= 0:
             raise ValueError(f"DNCCell: clip must be ≥ 0 (0 = off), got {clip!r}")
         self.clip, self.fused, self.controller_kind = float(clip), fused, controller
+        self.masked_lookup, self.deallocate = bool(masked_lookup), bool(deallocate)
         controller_input = input_size + read_heads * memory_width                # [x_t; r_{t−1}]
         if controller == "lstm":
             self.controller = LSTMCell(controller_input, controller_size, rng=rng, dtype=dtype)
@@ -77,7 +83,7 @@ class DNCCell(Module):
         else:
             raise ValueError(f"DNCCell: controller must be 'lstm' or 'feedforward', got {controller!r}")
         self.interface = DNCInterface(controller_size, memory_width, read_heads, write_heads,
-                                      fused=fused, rng=rng, dtype=dtype)
+                                      fused=fused, masked=masked_lookup, rng=rng, dtype=dtype)
         self.output_layer = Linear(controller_size + read_heads * memory_width, output_size,
                                    rng=rng, dtype=dtype)                        # y = W_y h + W_r r
 
@@ -112,20 +118,29 @@ class DNCCell(Module):
             hidden = ops.clip(hidden, -self.clip, self.clip)
         xi = self.interface(hidden)                                               # ξ_t
         # dynamic memory allocation (Methods): ψ_t, u_t, a_t
-        usage = update_usage(usage, write_weights, retention(xi.free_gates, read_weights))
+        retention_vector = retention(xi.free_gates, read_weights)
+        usage = update_usage(usage, write_weights, retention_vector)
         allocation_gate = xi.allocation_gates[:, :, None]
         write_gate = xi.write_gates[:, :, None]
         allocation = write_allocations(usage, xi.allocation_gates * xi.write_gates, fused=self.fused)
         content = content_weighting if self.fused else content_weighting_composite
-        write_content = content(memory, xi.write_keys, xi.write_strengths)   # c^w on M_{t−1}
+        if self.masked_lookup:
+            write_content = masked_content_weighting(memory, xi.write_keys, xi.write_strengths, xi.write_masks)
+        else:
+            write_content = content(memory, xi.write_keys, xi.write_strengths)  # c^w on M_{t−1}
         write_weights = write_gate * (allocation_gate * allocation + (1.0 - allocation_gate) * write_content)
+        if self.deallocate:                                                       # Csordás & Schmidhuber
+            memory = memory * retention_vector[:, :, None]
         memory = (write if self.fused else write_composite)(memory, write_weights, xi.erase, xi.write_vectors)
         # temporal memory linkage (Methods): L_t, f, b, then p_t
         links = link_update if self.fused else link_update_composite
         link, forward_weights, backward_weights = links(link, precedence, write_weights, read_weights)
         precedence = update_precedence(precedence, write_weights)
         # read weightings (Methods): π_b b + π_c c + π_f f, content on M_t
-        read_content = content(memory, xi.read_keys, xi.read_strengths)
+        if self.masked_lookup:
+            read_content = masked_content_weighting(memory, xi.read_keys, xi.read_strengths, xi.read_masks)
+        else:
+            read_content = content(memory, xi.read_keys, xi.read_strengths)
         writes = self.write_heads
         modes = xi.read_modes                                                     # (B, R, 1 + 2H)
         read_weights = modes[:, :, writes, None] * read_content
@@ -152,4 +167,5 @@ class DNCCell(Module):
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.output_size}, controller={self.controller_kind!r}, "
                 f"memory={self.memory_rows}x{self.memory_width}, read_heads={self.read_heads}, "
-                f"write_heads={self.write_heads}, clip={self.clip}, fused={self.fused}")
+                f"write_heads={self.write_heads}, clip={self.clip}, fused={self.fused}, "
+                f"masked_lookup={self.masked_lookup}, deallocate={self.deallocate}")

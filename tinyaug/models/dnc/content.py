@@ -9,13 +9,15 @@ Shapes: memory (B, N, W), keys (B, H, W), strengths β (B, H) -> weightings (B, 
 """
 from __future__ import annotations
 
+from ...autograd import ops
 from ...autograd.function import Function
 from ...autograd.tensor import Tensor
 from ...errors import ShapeError
 from ..ntm.addressing import COSINE_EPS
 from ..ntm.addressing import content_weighting as content_weighting_composite
 
-__all__ = ["FusedContentWeighting", "content_weighting", "content_weighting_composite"]
+__all__ = ["FusedContentWeighting", "content_weighting", "content_weighting_composite",
+           "masked_content_weighting"]
 
 
 class FusedContentWeighting(Function):
@@ -62,3 +64,12 @@ class FusedContentWeighting(Function):
 def content_weighting(memory: Tensor, keys: Tensor, strengths: Tensor) -> Tensor:
     """C(M, k, β): memory (B, N, W), keys (B, H, W), strengths (B, H) -> (B, H, N), fused."""
     return FusedContentWeighting.apply(memory, keys, strengths)
+
+
+def masked_content_weighting(memory: Tensor, keys: Tensor, strengths: Tensor, masks: Tensor) -> Tensor:
+    """Masked lookup (Csordás & Schmidhuber 2019, a departure from the paper):
+    softmax_i(β cos(k ∘ m, M[i] ∘ m)) with a mask m ∈ (0, 1)^W per head: masks (B, H, W).
+    Engine ops (each head compares its own masked copy of memory: (B, H, N, W))."""
+    masked_memory = memory[:, None, :, :] * masks[:, :, None, :]
+    similarity = ops.cosine_similarity((keys * masks)[:, :, None, :], masked_memory, axis=-1, eps=COSINE_EPS)
+    return ops.softmax(strengths[:, :, None] * similarity, axis=-1)

@@ -46,11 +46,15 @@ class Interface(NamedTuple):
     allocation_gates: Tensor
     write_gates: Tensor
     read_modes: Tensor
+    read_masks: Tensor | None = None     # masked lookup only (Csordás & Schmidhuber 2019)
+    write_masks: Tensor | None = None
 
 
-def interface_size(word_size: int, read_heads: int, write_heads: int) -> int:
-    """Length of ξ_t: R·W + H(3W + 3) + R(3 + 2H) (= R·W + 3W + 5R + 3 for H = 1)."""
-    return read_heads * word_size + write_heads * (3 * word_size + 3) + read_heads * (3 + 2 * write_heads)
+def interface_size(word_size: int, read_heads: int, write_heads: int, masked: bool = False) -> int:
+    """Length of ξ_t: R·W + H(3W + 3) + R(3 + 2H) (= R·W + 3W + 5R + 3 for H = 1), plus
+    (R + H)·W key masks with ``masked`` (Csordás & Schmidhuber 2019, a departure)."""
+    size = read_heads * word_size + write_heads * (3 * word_size + 3) + read_heads * (3 + 2 * write_heads)
+    return size + (read_heads + write_heads) * word_size * bool(masked)
 
 
 def oneplus(x: Tensor) -> Tensor:
@@ -58,27 +62,31 @@ def oneplus(x: Tensor) -> Tensor:
     return 1.0 + ops.softplus(x)
 
 
-def _layout(word: int, reads: int, writes: int) -> list[tuple[str, tuple[int, ...], str]]:
-    """(name, shape after the batch axis, activation) of each part of ξ_t, in order."""
+def _layout(word: int, reads: int, writes: int, masked: bool = False) -> list[tuple[str, tuple[int, ...], str]]:
+    """(name, shape after the batch axis, activation) of each part of ξ_t, in order; with
+    ``masked``, σ key masks for the read and write heads at the end."""
+    masks = [("read_masks", (reads, word), "sigmoid"), ("write_masks", (writes, word), "sigmoid")]
     return [("read_keys", (reads, word), "none"), ("read_strengths", (reads,), "oneplus"),
             ("write_keys", (writes, word), "none"), ("write_strengths", (writes,), "oneplus"),
             ("erase", (writes, word), "sigmoid"), ("write_vectors", (writes, word), "none"),
             ("free_gates", (reads,), "sigmoid"), ("allocation_gates", (writes,), "sigmoid"),
-            ("write_gates", (writes,), "sigmoid"), ("read_modes", (reads, 1 + 2 * writes), "softmax")]
+            ("write_gates", (writes,), "sigmoid"),
+            ("read_modes", (reads, 1 + 2 * writes), "softmax")] + (masks if masked else [])
 
 
-def _check(op: str, xi, word: int, reads: int, writes: int) -> None:
-    size = interface_size(word, reads, writes)
+def _check(op: str, xi, word: int, reads: int, writes: int, masked: bool = False) -> None:
+    size = interface_size(word, reads, writes, masked)
     if xi.ndim != 2 or xi.shape[1] != size:
         raise ShapeError(f"{op}: ξ must be (batch, {size}) for word size {word}, {reads} read and "
                          f"{writes} write heads, got shape {tuple(xi.shape)}")
 
 
-def parse_interface_composite(xi: Tensor, word_size: int, read_heads: int, write_heads: int) -> Interface:
+def parse_interface_composite(xi: Tensor, word_size: int, read_heads: int, write_heads: int,
+                              masked: bool = False) -> Interface:
     """ξ_t (B, S) -> ``Interface`` from engine ops (slices, reshapes, activations)."""
-    _check("parse_interface_composite", xi, word_size, read_heads, write_heads)
+    _check("parse_interface_composite", xi, word_size, read_heads, write_heads, masked)
     parts, position = [], 0
-    for _, shape, activation in _layout(word_size, read_heads, write_heads):
+    for _, shape, activation in _layout(word_size, read_heads, write_heads, masked):
         count = int(np.prod(shape))
         part = ops.reshape(xi[:, position:position + count], xi.shape[0], *shape)
         position += count
@@ -94,13 +102,16 @@ def parse_interface_composite(xi: Tensor, word_size: int, read_heads: int, write
 
 class FusedInterface(Function):
     """``parse_interface_composite`` as one op: input ξ (B, S); ten outputs (the
-    ``Interface`` parts). Attributes ``word_size``, ``read_heads``, ``write_heads``."""
+    ``Interface`` parts; twelve with ``masked``). Attributes ``word_size``, ``read_heads``,
+    ``write_heads``, ``masked``."""
+
+    masked = False
 
     def forward(self, xi):
         xp = self.xp
-        _check("FusedInterface", xi, self.word_size, self.read_heads, self.write_heads)
+        _check("FusedInterface", xi, self.word_size, self.read_heads, self.write_heads, self.masked)
         batch, position = xi.shape[0], 0
-        self.layout = _layout(self.word_size, self.read_heads, self.write_heads)
+        self.layout = _layout(self.word_size, self.read_heads, self.write_heads, self.masked)
         outputs = []
         for _, shape, activation in self.layout:
             count = int(np.prod(shape))
@@ -135,27 +146,30 @@ class FusedInterface(Function):
         return xp.concatenate(pieces, axis=1)
 
 
-def parse_interface(xi: Tensor, word_size: int, read_heads: int, write_heads: int) -> Interface:
+def parse_interface(xi: Tensor, word_size: int, read_heads: int, write_heads: int,
+                    masked: bool = False) -> Interface:
     """ξ_t (B, S) -> ``Interface`` by the fused op (same numbers as the composite)."""
     return Interface(*FusedInterface.apply(xi, word_size=word_size, read_heads=read_heads,
-                                           write_heads=write_heads))
+                                           write_heads=write_heads, masked=masked))
 
 
 class DNCInterface(Module):
     """controller output h (B, C) -> ``Interface`` (see the module docstring for the parts).
-    ``fused``: parse ξ_t with one op (``FusedInterface``) or with engine ops."""
+    ``fused``: parse ξ_t with one op (``FusedInterface``) or with engine ops; ``masked``: also
+    key masks (Csordás & Schmidhuber 2019)."""
 
     def __init__(self, controller_size: int, word_size: int, read_heads: int, write_heads: int,
-                 fused: bool = True, rng: np.random.Generator | None = None, dtype=None) -> None:
+                 fused: bool = True, masked: bool = False, rng: np.random.Generator | None = None,
+                 dtype=None) -> None:
         super().__init__()
         self.word_size, self.read_heads, self.write_heads = word_size, read_heads, write_heads
-        self.fused = fused
-        self.size = interface_size(word_size, read_heads, write_heads)
+        self.fused, self.masked = fused, masked
+        self.size = interface_size(word_size, read_heads, write_heads, masked)
         self.projection = Linear(controller_size, self.size, rng=rng, dtype=dtype)   # ξ_t = W_ξ h_t
 
     def forward(self, hidden: Tensor) -> Interface:
         parse = parse_interface if self.fused else parse_interface_composite
-        return parse(self.projection(hidden), self.word_size, self.read_heads, self.write_heads)
+        return parse(self.projection(hidden), self.word_size, self.read_heads, self.write_heads, self.masked)
 
     def extra_repr(self) -> str:
         return f"size={self.size}, read_heads={self.read_heads}, write_heads={self.write_heads}"
