@@ -31,7 +31,7 @@ from benchmarks.peers.torch_dnc import dnc_logits  # noqa: E402
 from tinyaug.autograd.ops import sum as ta_sum  # noqa: E402
 from tinyaug.models.dnc import DNC  # noqa: E402
 from tinyaug.tasks import make_task  # noqa: E402
-from tinyaug.training.sequence import masked_bce_per_sequence  # noqa: E402
+from tinyaug.experiments.sequence import masked_bce_per_sequence  # noqa: E402
 
 SETTINGS = {
     "deepmind repeat copy (16x16, R=4, T=8)": dict(task="repeat-copy", params=dict(bits=4, max_length=2, max_repeats=2),
