@@ -1,12 +1,15 @@
 """The bAbI-style results table and figure from run folders.
 
     python -m tinyaug.experiments.babi_summary RUNS_DIR [--figure PATH] [--runs memn2n=babi-{id}-memn2n ...]
+                                                [--combine NAME=COLUMN_A,COLUMN_B ...]
 
 Each ``--runs MODEL=PATTERN`` names the run folder of each task type (``{id}`` is replaced by
 the task id; default ``memn2n=babi-{id}-memn2n`` and ``lstm=babi-{id}-lstm``). The test error
 is the last evaluation's ``eval_error`` in the run's metrics.csv (the whole test set, 1,000
 questions). Prints a Markdown table (with steps and minutes) and draws the per-task error bars
-beside the published means (real bAbI; ours are generated data).
+beside the published means (real bAbI; ours are generated data). ``--combine NAME=A,B``
+adds a column taking each task's result from column A where it exists, else from B (e.g.
+MemN2N with linear start where it was run, else without).
 """
 from __future__ import annotations
 
@@ -65,13 +68,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs_dir")
     parser.add_argument("--figure", default="")
     parser.add_argument("--runs", nargs="*", default=["memn2n=babi-{id}-memn2n", "lstm=babi-{id}-lstm"])
+    parser.add_argument("--combine", nargs="*", default=[])
+    parser.add_argument("--plot-columns", default="", help="comma-separated columns to draw (default all)")
     args = parser.parse_args(argv)
     patterns = dict(item.split("=", 1) for item in args.runs)
     results = collect(args.runs_dir, patterns)
+    for item in args.combine:
+        name, sources = item.split("=", 1)
+        first, second = sources.split(",")
+        results[name] = [a if a is not None else b for a, b in zip(results[first], results[second])]
     print(markdown(results))
     if args.figure:
         from ..plots.babi import error_bars_figure
-        errors = {model: [np.nan if r is None else r[0] for r in rows] for model, rows in results.items()}
+        shown = args.plot_columns.split(",") if args.plot_columns else list(results)
+        errors = {model: [np.nan if r is None else r[0] for r in results[model]] for model in shown}
         print(error_bars_figure(args.figure, list(TASK_IDS), errors, PUBLISHED_MEANS,
                                 title="bAbI-style tasks (our generated data, 10k training questions "
                                       "each, single-task) vs published means on the real bAbI set"))
