@@ -1,15 +1,15 @@
 """The bAbI-style results table and figure from run folders.
 
     python -m tinyaug.experiments.babi_summary RUNS_DIR [--figure PATH] [--runs memn2n=babi-{id}-memn2n ...]
-                                                [--combine NAME=COLUMN_A,COLUMN_B ...]
+                                                [--select NAME=COLUMN_A,COLUMN_B ...]
 
 Each ``--runs MODEL=PATTERN`` names the run folder of each task type (``{id}`` is replaced by
 the task id; default ``memn2n=babi-{id}-memn2n`` and ``lstm=babi-{id}-lstm``). The test error
 is the last evaluation's ``eval_error`` in the run's metrics.csv (the whole test set, 1,000
 questions). Prints a Markdown table (with steps and minutes) and draws the per-task error bars
-beside the published means (real bAbI; ours are generated data). ``--combine NAME=A,B``
-adds a column taking each task's result from column A where it exists, else from B (e.g.
-MemN2N with linear start where it was run, else without).
+beside the published means (real bAbI; ours are generated data). ``--select NAME=A,B``
+adds a column taking, for each task, the run of column A or B with the lower training error
+(Sukhbaatar et al. picked the best of 10 runs by training error; the test error plays no part).
 """
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ from ..training.figures import read_metrics
 PUBLISHED_MEANS = {"MemN2N single-task": 4.2, "DNC (best)": 3.8, "LSTM": 25.2}
 
 
-def final_result(run_dir: str) -> tuple[float, int, float] | None:
-    """(test error %, steps, minutes) of a run's last evaluation, or None."""
+def final_result(run_dir: str) -> tuple[float, int, float, float] | None:
+    """(test error %, steps, minutes, training error %) of a run's last evaluation, or None
+    (the training error is measured on 1,000 training questions)."""
     columns = read_metrics(run_dir)
     if "eval_error" not in columns:
         return None
@@ -35,8 +36,15 @@ def final_result(run_dir: str) -> tuple[float, int, float] | None:
     if not len(rows):
         return None
     last = rows[-1]
+    train = columns.get("eval_train_error", np.full(len(rows) + 1, np.nan))[last]
     return (100.0 * float(columns["eval_error"][last]), int(columns["step"][last]),
-            float(columns["wall_time"][last]) / 60.0)
+            float(columns["wall_time"][last]) / 60.0, 100.0 * float(train))
+
+
+def _lower_training_error(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return a if a[3] <= b[3] else b
 
 
 def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
@@ -46,13 +54,14 @@ def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
 
 def markdown(results: dict[str, list]) -> str:
     models = list(results)
-    lines = ["| task | " + " | ".join(f"{m} error % (steps, min)" for m in models) + " |",
+    lines = ["| task | " + " | ".join(f"{m}: test error % (train %; steps, min)" for m in models) + " |",
              "|---|" + "---|" * len(models)]
     for index, task_id in enumerate(TASK_IDS):
         cells = []
         for model in models:
             found = results[model][index]
-            cells.append("not run" if found is None else f"{found[0]:.1f} ({found[1]}, {found[2]:.0f})")
+            cells.append("not run" if found is None else
+                         f"{found[0]:.1f} ({found[3]:.1f}; {found[1]}, {found[2]:.0f})")
         lines.append(f"| {task_id} | " + " | ".join(cells) + " |")
     means = []
     for model in models:
@@ -68,15 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs_dir")
     parser.add_argument("--figure", default="")
     parser.add_argument("--runs", nargs="*", default=["memn2n=babi-{id}-memn2n", "lstm=babi-{id}-lstm"])
-    parser.add_argument("--combine", nargs="*", default=[])
+    parser.add_argument("--select", nargs="*", default=[])
     parser.add_argument("--plot-columns", default="", help="comma-separated columns to draw (default all)")
     args = parser.parse_args(argv)
     patterns = dict(item.split("=", 1) for item in args.runs)
     results = collect(args.runs_dir, patterns)
-    for item in args.combine:
+    for item in args.select:
         name, sources = item.split("=", 1)
         first, second = sources.split(",")
-        results[name] = [a if a is not None else b for a, b in zip(results[first], results[second])]
+        results[name] = [_lower_training_error(a, b) for a, b in zip(results[first], results[second])]
     print(markdown(results))
     if args.figure:
         from ..plots.babi import error_bars_figure
