@@ -1,14 +1,14 @@
 """The bAbI-style results table and figure from run folders.
 
     python -m tinyaug.experiments.babi_summary RUNS_DIR [--figure PATH] [--runs memn2n=babi-{id}-memn2n ...]
-                                                [--select NAME=COLUMN_A,COLUMN_B ...]
+                                                [--select NAME=COLUMN_A,COLUMN_B,... ...]
 
 Each ``--runs MODEL=PATTERN`` names the run folder of each task type (``{id}`` is replaced by
 the task id; default ``memn2n=babi-{id}-memn2n`` and ``lstm=babi-{id}-lstm``). The test error
 is the last evaluation's ``eval_error`` in the run's metrics.csv (the whole test set, 1,000
 questions). Prints a Markdown table (with steps and minutes) and draws the per-task error bars
-beside the published means (real bAbI; ours are generated data). ``--select NAME=A,B``
-adds a column taking, for each task, the run of column A or B with the lower training error
+beside the published means (real bAbI; ours are generated data). ``--select NAME=A,B,...``
+adds a column taking, for each task, the run of those columns with the lowest training error
 (Sukhbaatar et al. picked the best of 10 runs by training error; the test error plays no part).
 """
 from __future__ import annotations
@@ -41,10 +41,9 @@ def final_result(run_dir: str) -> tuple[float, int, float, float] | None:
             float(columns["wall_time"][last]) / 60.0, 100.0 * float(train))
 
 
-def _lower_training_error(a, b):
-    if a is None or b is None:
-        return a if b is None else b
-    return a if a[3] <= b[3] else b
+def _lowest_training_error(runs):
+    found = [run for run in runs if run is not None]
+    return min(found, key=lambda run: run[3]) if found else None
 
 
 def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
@@ -84,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     results = collect(args.runs_dir, patterns)
     for item in args.select:
         name, sources = item.split("=", 1)
-        first, second = sources.split(",")
-        results[name] = [_lower_training_error(a, b) for a, b in zip(results[first], results[second])]
+        columns = [results[column] for column in sources.split(",")]
+        results[name] = [_lowest_training_error(runs) for runs in zip(*columns)]
     print(markdown(results))
     if args.figure:
         from ..plots.babi import error_bars_figure
