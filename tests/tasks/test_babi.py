@@ -118,3 +118,13 @@ def test_babi_task_batches_and_real_files(tmp_path):
     assert len(real.all("train")) == 4 and "e,n" in real.answers
     with pytest.raises(FileNotFoundError, match="qa2_"):
         make_task("babi", task_id=2, data_dir=str(tmp_path))
+
+
+def test_command_writes_readable_files(tmp_path):
+    from tinyaug.tasks.babi.__main__ import main
+    assert main([str(tmp_path), "--train", "30", "--test", "10", "--tasks", "19,15"]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["qa15_basic-deduction_test.txt", "qa15_basic-deduction_train.txt",
+                     "qa19_path-finding_test.txt", "qa19_path-finding_train.txt"]
+    task = make_task("babi", task_id=19, data_dir=str(tmp_path))
+    assert len(task.all("train")) == 30 and len(task.all("test")) == 10

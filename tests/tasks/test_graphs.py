@@ -1,13 +1,16 @@
 """Graph tasks: every answer re-derived from the encoded inputs alone (the triples decoded back
-from the one-hot steps), the shipped London map's shape and a few known facts, curriculum
+from the one-hot steps), the shipped synthetic city map's shape, curriculum
 overrides and errors."""
+import collections
+
 import numpy as np
 import pytest
 
 from tinyaug.tasks import make_task
-from tinyaug.tasks.graphs import (BASE_RELATIONS, COMPOUND_RELATIONS, Graph, london_graph,
+from tinyaug.tasks.graphs import (BASE_RELATIONS, COMPOUND_RELATIONS, Graph, city_graph,
                                   random_graph, shortest_paths, traverse)
-from tinyaug.tasks.graphs.london_map import CONNECTIONS, ZONES
+from tinyaug.tasks.graphs import city_map
+from tinyaug.tasks.graphs.city_map import CONNECTIONS, POSITIONS, ZONES
 from tinyaug.tasks.graphs.transit import compass
 
 
@@ -30,7 +33,7 @@ def _decode(task, inputs, column):
     return description, query, answer_steps
 
 
-@pytest.mark.parametrize("graph", ["random", "london"])
+@pytest.mark.parametrize("graph", ["random", "city"])
 def test_traversal_answers_follow_the_described_edges(graph):
     task = make_task("graph-traversal", graph=graph, max_path=4, max_nodes=10)
     inputs, targets, mask = task.batch(24, np.random.default_rng(0))
@@ -43,7 +46,7 @@ def test_traversal_answers_follow_the_described_edges(graph):
         assert np.all(mask[steps, b] == 1) and mask[:, b].sum() == len(steps) == len(labels)
 
 
-@pytest.mark.parametrize("graph", ["random", "london"])
+@pytest.mark.parametrize("graph", ["random", "city"])
 def test_shortest_path_answers_are_shortest_and_unique(graph):
     task = make_task("graph-shortest-path", graph=graph, min_path=2, max_path=4, max_nodes=10)
     inputs, targets, mask = task.batch(16, np.random.default_rng(1))
@@ -81,19 +84,56 @@ def test_random_graph_labels_are_unambiguous():
         assert all(d != node for s, _, d in graph.edges if s == node)
 
 
-def test_london_map_shape_and_known_facts():
-    assert len(ZONES) == 302 and len(CONNECTIONS) == 406
-    pairs = {(a, b, line) for a, b, line in CONNECTIONS} | {(b, a, line) for a, b, line in CONNECTIONS}
-    assert ("Oxford Circus", "Bond Street", "Central") in pairs
-    assert ("Bank", "Waterloo", "Waterloo & City") in pairs
-    assert ("Euston", "Warren Street", "Victoria") in pairs
-    lines_at_kings_cross = {line for a, b, line in pairs if a == "King's Cross St. Pancras"}
-    assert len(lines_at_kings_cross) == 6
-    assert compass("Oxford Circus", "Warren Street") == "north"
-    assert compass("Bond Street", "Oxford Circus") == "east"
-    graph, names, _ = london_graph(np.random.default_rng(0), 64)
-    assert len(graph.nodes) == 60 and len(graph.edges) == 230
-    assert len(set(names)) == 60
+def test_city_map_shape():
+    assert 280 <= len(ZONES) <= 320 and 380 <= len(CONNECTIONS) <= 430
+    assert set(ZONES) == set(POSITIONS) == {s for a, b, _ in CONNECTIONS for s in (a, b)}
+    assert len(set(ZONES)) == len(ZONES) and all(" " in name for name in ZONES)
+    lines = {line for _, _, line in CONNECTIONS}
+    assert len(lines) == 13
+    neighbours = collections.defaultdict(set)
+    for a, b, _ in CONNECTIONS:
+        assert a != b
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    reached, todo = {next(iter(ZONES))}, [next(iter(ZONES))]
+    while todo:
+        for n in neighbours[todo.pop()] - reached:
+            reached.add(n)
+            todo.append(n)
+    assert reached == set(ZONES)                    # one connected network
+    loops = 0
+    for line in lines:                              # every line a path, or a cycle (the loop)
+        pairs = [(a, b) for a, b, l in CONNECTIONS if l == line]
+        degree = collections.Counter(s for pair in pairs for s in pair)
+        assert len(set(map(frozenset, pairs))) == len(pairs) and max(degree.values()) <= 2
+        ends = sum(d == 1 for d in degree.values())
+        assert (ends == 2 and len(pairs) == len(degree) - 1
+                or ends == 0 and len(pairs) == len(degree))
+        loops += ends == 0
+    assert loops == 1
+    served_by = collections.defaultdict(set)
+    for a, b, line in CONNECTIONS:
+        served_by[a].add(line)
+        served_by[b].add(line)
+    assert sum(len(s) >= 2 for s in served_by.values()) >= 40   # interchanges
+    assert max(len(s) for s in served_by.values()) >= 4
+    distance = {s: np.hypot(*POSITIONS[s]) for s in ZONES}  # zones by distance from the centre
+    assert max(distance[s] for s in ZONES if ZONES[s] == 1) < min(
+        distance[s] for s in ZONES if ZONES[s] > 1)
+    graph, names, _ = city_graph(np.random.default_rng(0), 64)
+    assert len(graph.nodes) == 60 and 200 <= len(graph.edges) <= 250
+    assert len(set(names.values())) == 60
+    answers = collections.Counter((s, label) for s, label, _ in graph.edges)
+    assert max(answers.values()) == 1               # no (station, label) with two destinations
+    assert city_map.build() == (ZONES, POSITIONS, CONNECTIONS)   # deterministic
+
+
+def test_compass_reads_north_east_positions(monkeypatch):
+    monkeypatch.setitem(POSITIONS, "A", (0.0, 0.0))
+    monkeypatch.setitem(POSITIONS, "B", (1.0, 0.5))
+    monkeypatch.setitem(POSITIONS, "C", (0.2, -1.0))
+    assert compass("A", "B") == "north" and compass("B", "A") == "south"
+    assert compass("A", "C") == "west" and compass("C", "A") == "east"
 
 
 def test_curriculum_overrides_and_errors():
@@ -107,4 +147,4 @@ def test_curriculum_overrides_and_errors():
     with pytest.raises(ValueError, match="graph must be"):
         make_task("graph-shortest-path", graph="paris")
     with pytest.raises(ValueError, match="need a node alphabet of at least"):
-        london_graph(np.random.default_rng(0), 32)
+        city_graph(np.random.default_rng(0), 32)

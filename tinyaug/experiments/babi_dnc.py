@@ -106,14 +106,14 @@ class GraphDNC(GraphExperiment):
 
 @register
 class TraversalDNC(GraphDNC):
-    """Graph traversal with the DNC: random graphs with a curriculum, London map test."""
+    """Graph traversal with the DNC: random graphs with a curriculum, city map test."""
 
     task = "graph-traversal"
 
 
 @register
 class ShortestPathDNC(GraphDNC):
-    """Shortest path with the DNC (curriculum; London map test)."""
+    """Shortest path with the DNC (curriculum; city map test)."""
 
     task = "graph-shortest-path"
 

@@ -1,12 +1,15 @@
 """The bAbI-style results table and figure from run folders.
 
     python -m tinyaug.experiments.babi_summary RUNS_DIR [--figure PATH] [--runs memn2n=babi-{id}-memn2n ...]
+                                                [--select NAME=COLUMN_A,COLUMN_B,... ...]
 
 Each ``--runs MODEL=PATTERN`` names the run folder of each task type (``{id}`` is replaced by
 the task id; default ``memn2n=babi-{id}-memn2n`` and ``lstm=babi-{id}-lstm``). The test error
 is the last evaluation's ``eval_error`` in the run's metrics.csv (the whole test set, 1,000
 questions). Prints a Markdown table (with steps and minutes) and draws the per-task error bars
-beside the published means (real bAbI; ours are generated data).
+beside the published means (real bAbI; ours are generated data). ``--select NAME=A,B,...``
+adds a column taking, for each task, the run of those columns with the lowest training error
+(Sukhbaatar et al. picked the best of 10 runs by training error; the test error plays no part).
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ from ..training.metrics import read_metrics
 PUBLISHED_MEANS = {"MemN2N single-task": 4.2, "DNC (best)": 3.8, "LSTM": 25.2}
 
 
-def final_result(run_dir: str) -> tuple[float, int, float] | None:
-    """(test error %, steps, minutes) of a run's last evaluation, or None."""
+def final_result(run_dir: str) -> tuple[float, int, float, float] | None:
+    """(test error %, steps, minutes, training error %) of a run's last evaluation, or None
+    (the training error is measured on 1,000 training questions)."""
     columns = read_metrics(run_dir)
     if "eval_error" not in columns:
         return None
@@ -32,8 +36,14 @@ def final_result(run_dir: str) -> tuple[float, int, float] | None:
     if not len(rows):
         return None
     last = rows[-1]
+    train = columns.get("eval_train_error", np.full(len(rows) + 1, np.nan))[last]
     return (100.0 * float(columns["eval_error"][last]), int(columns["step"][last]),
-            float(columns["wall_time"][last]) / 60.0)
+            float(columns["wall_time"][last]) / 60.0, 100.0 * float(train))
+
+
+def _lowest_training_error(runs):
+    found = [run for run in runs if run is not None]
+    return min(found, key=lambda run: run[3]) if found else None
 
 
 def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
@@ -43,13 +53,14 @@ def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
 
 def markdown(results: dict[str, list]) -> str:
     models = list(results)
-    lines = ["| task | " + " | ".join(f"{m} error % (steps, min)" for m in models) + " |",
+    lines = ["| task | " + " | ".join(f"{m}: test error % (train %; steps, min)" for m in models) + " |",
              "|---|" + "---|" * len(models)]
     for index, task_id in enumerate(TASK_IDS):
         cells = []
         for model in models:
             found = results[model][index]
-            cells.append("not run" if found is None else f"{found[0]:.1f} ({found[1]}, {found[2]:.0f})")
+            cells.append("not run" if found is None else
+                         f"{found[0]:.1f} ({found[3]:.1f}; {found[1]}, {found[2]:.0f})")
         lines.append(f"| {task_id} | " + " | ".join(cells) + " |")
     means = []
     for model in models:
@@ -65,13 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs_dir")
     parser.add_argument("--figure", default="")
     parser.add_argument("--runs", nargs="*", default=["memn2n=babi-{id}-memn2n", "lstm=babi-{id}-lstm"])
+    parser.add_argument("--select", nargs="*", default=[])
+    parser.add_argument("--plot-columns", default="", help="comma-separated columns to draw (default all)")
     args = parser.parse_args(argv)
     patterns = dict(item.split("=", 1) for item in args.runs)
     results = collect(args.runs_dir, patterns)
+    for item in args.select:
+        name, sources = item.split("=", 1)
+        columns = [results[column] for column in sources.split(",")]
+        results[name] = [_lowest_training_error(runs) for runs in zip(*columns)]
     print(markdown(results))
     if args.figure:
         from ..plots.babi import error_bars_figure
-        errors = {model: [np.nan if r is None else r[0] for r in rows] for model, rows in results.items()}
+        shown = args.plot_columns.split(",") if args.plot_columns else list(results)
+        errors = {model: [np.nan if r is None else r[0] for r in results[model]] for model in shown}
         print(error_bars_figure(args.figure, list(TASK_IDS), errors, PUBLISHED_MEANS,
                                 title="bAbI-style tasks (our generated data, 10k training questions "
                                       "each, single-task) vs published means on the real bAbI set"))

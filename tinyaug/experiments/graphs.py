@@ -1,7 +1,7 @@
 """Graph reasoning (``tinyaug train --task graph-traversal --model lstm``; also
 ``graph-shortest-path`` and ``graph-inference``): random graphs with a curriculum on graph
 size and path length, evaluated at the current level, at the top level and (traversal,
-shortest path) on the shipped London map (zone 1: 60 stations, 230 directed edges).
+shortest path) on the shipped synthetic city map (zone 1: 60 stations, 222 directed edges).
 
 Curriculum (``CURRICULUM`` in tasks/graphs/task.py: (max_nodes, max_path) levels): the level
 rises when the training questions of the last ``curriculum_window`` steps were answered
@@ -53,7 +53,7 @@ class GraphExperiment(Experiment):
         self.generator = make_task(self.task, **params)
         self.map_generator = None
         if self.task != "graph-inference":
-            self.map_generator = make_task(self.task, **{**params, "graph": "london",
+            self.map_generator = make_task(self.task, **{**params, "graph": "city",
                                                           "max_path": max(4, params["max_path"])})
         self.level = int(config["start_level"])
         self.recent: list[float] = []
@@ -102,7 +102,7 @@ class GraphExperiment(Experiment):
                        size, rng, **self.level_limits(len(CURRICULUM) - 1))),
                    "level": float(self.level)}
         if self.map_generator is not None:
-            metrics["london_accuracy"] = self._accuracy(self.map_generator.batch(
+            metrics["map_accuracy"] = self._accuracy(self.map_generator.batch(
                 int(self.config["map_eval_batch_size"]), rng))
         return metrics
 
@@ -145,14 +145,14 @@ class GraphLSTM(GraphExperiment):
 
 @register
 class TraversalLSTM(GraphLSTM):
-    """Graph traversal (DNC paper, Fig. 3) with an LSTM: random graphs with a curriculum, London map test."""
+    """Graph traversal (DNC paper, Fig. 3) with an LSTM: random graphs with a curriculum, city map test."""
 
     task = "graph-traversal"
 
 
 @register
 class ShortestPathLSTM(GraphLSTM):
-    """Shortest path on random graphs (curriculum) with an LSTM; London map test."""
+    """Shortest path on random graphs (curriculum) with an LSTM; city map test."""
 
     task = "graph-shortest-path"
 

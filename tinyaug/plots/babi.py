@@ -47,9 +47,10 @@ def error_bars_figure(path: str, task_ids: list[int], errors: dict[str, list[flo
     for index, model in enumerate(models):
         values = np.asarray(errors[model], dtype=float)
         mean = np.nanmean(values) if np.isfinite(values).any() else float("nan")
+        count = int(np.isfinite(values).sum())
         axes.bar(positions + (index - (len(models) - 1) / 2) * width, values, width,
                  color=colors[index % len(colors)],
-                 label=f"{model}, ours (generated data): mean {mean:.1f}%")
+                 label=f"{model}, ours (generated data): mean {mean:.1f}% over {count} types")
     for index, (label, value) in enumerate(published_means.items()):
         axes.axhline(value, linestyle="--", linewidth=1, color=colors[(index + len(models)) % len(colors)],
                      label=f"{label}: {value}% (published mean, real bAbI, 20 tasks)")

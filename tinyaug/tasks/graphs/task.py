@@ -12,7 +12,7 @@ Each example is presented one vector per step (Graves et al. 2016, graph tasks):
 
 ``batch(B, rng)`` -> ``(inputs (time, B, features), targets (time, B) int node ids, mask
 (time, B))``: the targets are node ids (classes), counted only where ``mask`` is 1; examples
-are padded at the end. ``graph="london"`` asks about the shipped London map (zones ≤
+are padded at the end. ``graph="city"`` asks about the shipped city map (zones ≤
 ``map_zone``) instead of random graphs; nodes get random ids either way.
 
 Curriculum: ``min_nodes``/``max_nodes`` and ``min_path``/``max_path`` bound the random
@@ -27,7 +27,7 @@ import numpy as np
 from ..base import Task, check_batch_size, check_range, register_task
 from .family import BASE_RELATIONS, COMPOUND_RELATIONS, family_tree, relative
 from .graph import Graph, random_graph, random_walk, unique_shortest_path
-from .transit import TRANSIT_LABELS, london_graph
+from .transit import TRANSIT_LABELS, city_graph
 
 #: An example: (description triples, query steps as (source, label, destination) with -1
 #: for blank parts, answer node ids).
@@ -47,8 +47,8 @@ class GraphTask(Task):
                  planning_steps: int = 2, graph: str = "random", map_zone: float = 1.0) -> None:
         check_range(self.name, "nodes", min_nodes, max_nodes, minimum=2)
         check_range(self.name, "path", min_path, max_path)
-        if graph not in ("random", "london"):
-            raise ValueError(f"{self.name}: graph must be 'random' or 'london', got {graph!r}")
+        if graph not in ("random", "city"):
+            raise ValueError(f"{self.name}: graph must be 'random' or 'city', got {graph!r}")
         self.node_alphabet, self.max_out_degree = int(node_alphabet), int(max_out_degree)
         self.min_nodes, self.max_nodes = int(min_nodes), int(max_nodes)
         self.min_path, self.max_path = int(min_path), int(max_path)
@@ -66,8 +66,8 @@ class GraphTask(Task):
         raise NotImplementedError
 
     def _graph(self, rng: np.random.Generator, nodes: int) -> Graph:
-        if self.graph == "london":
-            return london_graph(rng, self.node_alphabet, self.map_zone)[0]
+        if self.graph == "city":
+            return city_graph(rng, self.node_alphabet, self.map_zone)[0]
         return random_graph(rng, nodes, self.node_alphabet, self.label_count, self.max_out_degree)
 
     def _limits(self, overrides: dict[str, int]) -> dict[str, int]:
