@@ -13,6 +13,10 @@ and after each measurement, and the speed-up (one after another / sweep).
 
 The target is >= 1.8 on 2 cores. The speed-up is bounded by the cores the trainings actually
 get: on a machine shared with other jobs, read it together with the load averages printed.
+Each training (one after another too) runs in a session of its own, as the sweep's do: where
+the kernel shares the CPU between sessions (autogroup), two sessions of ours get about twice
+one session's share of a busy machine, so there the speed-up measures the sweep's parallelism
+and not a scheduling artefact.
 """
 from __future__ import annotations
 
@@ -49,8 +53,11 @@ def measure(label: str, commands: list[list[str]]) -> tuple[float, float]:
     load_before = os.getloadavg()[0]
     cpu, start = children_cpu(), time.perf_counter()
     for command in commands:
+        # A session of its own, as the sweep gives each training: with the kernel's autogroup
+        # scheduling (sched_autogroup_enabled) a session is the unit of CPU sharing, so this
+        # keeps both sides on the same footing on a shared machine.
         subprocess.run(command, env=child_env(), check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                       stderr=subprocess.DEVNULL, start_new_session=True)
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu
     print(f"  {label:22s} {wall:7.1f} s wall, {cpu:7.1f} s CPU of the trainings = "
           f"{cpu / wall:.2f} cores busy on average (load average {load_before:.1f} before, "
