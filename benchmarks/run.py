@@ -23,7 +23,9 @@ How it is timed, so that a skeptic can trust the ratios:
   the rounds, and the tables give the median over all rounds and the spread of the passes'
   medians.
 * **Both thread settings**: ``--threads 1`` (BLAS and PyTorch one thread each) and
-  ``default`` (the thread variables removed: what a user gets), reported side by side.
+  ``default`` (the thread variables removed: what a user gets), reported side by side. With
+  more than one thread the parent waits ``SETTLE_SECONDS`` before each worker's turn, so that
+  the previous worker's spinning BLAS/OpenMP threads have gone to sleep.
 * **The floor**: the step's matrix-product FLOPs divided by the GEMM rate that the NumPy limit's
   own process measures, round by round, on a product of the workload's typical size.
 
@@ -264,6 +266,12 @@ def check_gradients(key: str, backend: str) -> dict:
     return report
 
 
+#: Seconds to wait after a worker's turn before the next worker starts, with more than one
+#: thread: OpenBLAS and OpenMP threads spin for a while after their last product, and a
+#: neighbour's spinning threads would otherwise take the cores of the worker being timed.
+SETTLE_SECONDS = 0.3
+
+
 def time_workload(workload: Workload, dtype_name: str, rounds: int, passes: int, backend: str,
                   threads: str, gradient_report: dict) -> dict:
     """Interleaved timing of every column, each in its own worker process."""
@@ -284,6 +292,8 @@ def time_workload(workload: Workload, dtype_name: str, rounds: int, passes: int,
         for round_index in range(per_pass * passes):
             shift = round_index % max(len(names), 1)
             for name in names[shift:] + names[:shift]:
+                if threads != "1":
+                    time.sleep(SETTLE_SECONDS)
                 answer = workers[name].ask(op="time", steps=workload.steps_per_round)
                 wall[name][round_index // per_pass].append(answer["ms"])
                 cpu[name].append(answer["cpu_ms"])

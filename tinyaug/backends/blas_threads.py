@@ -1,30 +1,28 @@
-"""BLAS threads chosen by product size, for NumPy on the CPU.
+"""BLAS threads chosen by product size, for the engine's ``matmul`` on NumPy.
 
-A recurrent step multiplies small matrices (W1: (32, 128) @ (128, 512), 4 MFLOP) many times in
-a row. Handing each such product to two OpenBLAS threads costs more than it saves: the second
-thread must be woken for microseconds of work, then spins while NumPy does the elementwise work
-between products, and if another process holds that core the main thread waits for it. So the
-fused recurrent ops run their loops with one BLAS thread when the per-step product is small
-(``SMALL_PRODUCT_FLOPS``), the engine's ``matmul`` does the same for each small product
-(``matmul`` below), and large products keep the user's setting. With one thread configured
-(``OMP_NUM_THREADS=1``) none of this does anything.
+Composite models multiply small matrices (an LSTM step: (32, 128) @ (128, 512), 4 MFLOP) many
+times in a row, each as its own op. Handing each such product to two OpenBLAS threads cost
+more than it saved in benchmarks/NOTES.md: the second thread is woken for microseconds of
+work and then spins while NumPy does the elementwise work between products. So ``matmul``
+runs products below ``SMALL_PRODUCT_FLOPS`` on one thread when BLAS has more, and leaves
+large products to the user's setting. With one thread configured (``OMP_NUM_THREADS=1``) it
+does nothing. (The fused LSTM keeps the user's setting: measured in one process on an idle
+machine, its W1 step was faster with two threads than with this policy.)
 
 The thread count is read and set through threadpoolctl's controller for the BLAS libraries
 that NumPy loaded (a direct C call, well under a microsecond). Whether BLAS runs more than one
-thread is read once, when tinyaug is imported. Without threadpoolctl, or on CuPy, these are
-no-ops.
+thread is read once, when tinyaug is imported. Without threadpoolctl, or on CuPy, ``matmul``
+is plain ``a @ b``.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
-#: Products of fewer floating-point operations than this run on one BLAS thread inside the
-#: fused recurrent ops. Measured on the 2-core development machine (benchmarks/NOTES.md):
-#: at 4–8 MFLOP a second OpenBLAS thread saved at best 45% on an idle machine and cost
-#: 1.1–300× when the other core was busy; from ~1e8 FLOP it pays more reliably.
+#: Products of fewer floating-point operations than this run on one BLAS thread in ``matmul``.
+#: On the 2-core development machine a lone (32, 128) @ (128, 512) product (4 MFLOP) took
+#: 0.57× the time on two threads when the other core was idle, and 1.1–300× when it was busy.
 SMALL_PRODUCT_FLOPS = 5e7
 
 _blas_controllers: list | None = None
@@ -40,21 +38,6 @@ def _controllers() -> list:
         except Exception:  # noqa: BLE001 - threadpoolctl missing or unable to inspect: no-op
             _blas_controllers = []
     return _blas_controllers
-
-
-@contextmanager
-def one_thread_if_small(product_flops: float, xp: Any) -> Iterator[None]:
-    """Run the block with one BLAS thread if ``product_flops`` (of the block's typical matrix
-    product) is below ``SMALL_PRODUCT_FLOPS`` and ``xp`` is NumPy; restore the count after."""
-    if product_flops >= SMALL_PRODUCT_FLOPS or getattr(xp, "__name__", "") != "numpy":
-        yield
-        return
-    changed = _one_thread_controllers()
-    try:
-        yield
-    finally:
-        for controller, threads in changed:
-            controller.set_num_threads(threads)
 
 
 def _one_thread_controllers() -> list:

@@ -23,7 +23,6 @@ over the whole sequence — instead of 2T small products and T graph nodes per w
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..backends.blas_threads import one_thread_if_small
 from ..errors import ShapeError
 
 
@@ -83,9 +82,8 @@ class FusedLSTMCell(Function):
         _check_cell_shapes("FusedLSTMCell", x, h, c, weight_input, weight_hidden, bias)
         xp = self.xp
         H = weight_hidden.shape[0]
-        with one_thread_if_small(8 * x.shape[0] * H * H, xp):
-            gates = x @ weight_input
-            gates += h @ weight_hidden
+        gates = x @ weight_input
+        gates += h @ weight_hidden
         gates += bias
         _activate_gates(gates, H, xp)
         c_new = gates[:, H:2 * H] * c
@@ -100,13 +98,12 @@ class FusedLSTMCell(Function):
         H = weight_hidden.shape[0]
         grad_pre, grad_c_prev = _gate_gradients(gates, c, tanh_c_new, grad_h, grad_c, H, self.xp)
         need_x, need_h, need_c, need_wx, need_wh, need_b = self.needs_input_grad
-        with one_thread_if_small(8 * x.shape[0] * H * H, self.xp):
-            return (grad_pre @ weight_input.T if need_x else None,
-                    grad_pre @ weight_hidden.T if need_h else None,
-                    grad_c_prev if need_c else None,
-                    x.T @ grad_pre if need_wx else None,
-                    h.T @ grad_pre if need_wh else None,
-                    grad_pre.sum(axis=0) if need_b else None)
+        return (grad_pre @ weight_input.T if need_x else None,
+                grad_pre @ weight_hidden.T if need_h else None,
+                grad_c_prev if need_c else None,
+                x.T @ grad_pre if need_wx else None,
+                h.T @ grad_pre if need_wh else None,
+                grad_pre.sum(axis=0) if need_b else None)
 
 
 def _gate_scale_and_offset(hidden_size: int, dtype, xp):
@@ -128,8 +125,7 @@ class FusedLSTMSequence(Function):
     Inputs (xs, h0, c0, W_x, W_h, b) with xs (T, B, I), h0 and c0 (B, H); outputs
     (hs, h_T, c_T) with hs (T, B, H) the hidden state of every step and h_T = hs[T-1],
     c_T (B, H) the final cell state. Backward is backpropagation through time over the saved
-    gate activations. The per-step products are small, so the loops run on one BLAS thread
-    (``backends.blas_threads``) unless they are large enough for a second one to pay.
+    gate activations.
     """
 
     composite = "LSTM(..., fused=False) (lstm_sequence_composite in tinyaug/nn/lstm.py)"
@@ -156,19 +152,18 @@ class FusedLSTMSequence(Function):
         input_times_candidate = xp.empty((B, H), dtype=gates.dtype)
         hs[0] = h0
         cs[0] = c0
-        with one_thread_if_small(8 * B * H * H, xp):
-            for t in range(T):
-                step_gates = gates[t]
-                step_gates += hs[t] @ scaled_weight_hidden
-                xp.tanh(step_gates, out=step_gates)
-                step_gates *= scale                                  # i, f, o = σ; g = tanh
-                step_gates += offset
-                c_new = cs[t + 1]
-                xp.multiply(step_gates[:, H:2 * H], cs[t], out=c_new)                # f ∘ c
-                xp.multiply(step_gates[:, :H], step_gates[:, 2 * H:3 * H], out=input_times_candidate)
-                c_new += input_times_candidate                                       # + i ∘ g
-                xp.tanh(c_new, out=tanh_cs[t])
-                xp.multiply(step_gates[:, 3 * H:], tanh_cs[t], out=hs[t + 1])        # o ∘ tanh c'
+        for t in range(T):
+            step_gates = gates[t]
+            step_gates += hs[t] @ scaled_weight_hidden
+            xp.tanh(step_gates, out=step_gates)
+            step_gates *= scale                                  # i, f, o = σ; g = tanh
+            step_gates += offset
+            c_new = cs[t + 1]
+            xp.multiply(step_gates[:, H:2 * H], cs[t], out=c_new)                # f ∘ c
+            xp.multiply(step_gates[:, :H], step_gates[:, 2 * H:3 * H], out=input_times_candidate)
+            c_new += input_times_candidate                                       # + i ∘ g
+            xp.tanh(c_new, out=tanh_cs[t])
+            xp.multiply(step_gates[:, 3 * H:], tanh_cs[t], out=hs[t + 1])        # o ∘ tanh c'
         self.saved = (xs, weight_input, weight_hidden, gates, hs, cs, tanh_cs)
         return hs[1:].copy(), hs[T].copy(), cs[T].copy()
 
@@ -200,16 +195,15 @@ class FusedLSTMSequence(Function):
         grad_c = xp.array(grad_c_last, dtype=gates.dtype, copy=True)
         through_h = xp.empty((B, H), dtype=gates.dtype)
         weight_hidden_t = weight_hidden.T
-        with one_thread_if_small(8 * B * H * H, xp):
-            for t in range(T - 1, -1, -1):
-                xp.multiply(grad_h, c_through_h[t], out=through_h)
-                grad_c += through_h                                           # dc_total
-                xp.multiply(local_blocks[t, :, :3], grad_c[:, None, :], out=grad_pre_blocks[t, :, :3])
-                xp.multiply(local_blocks[t, :, 3], grad_h, out=grad_pre_blocks[t, :, 3])
-                grad_c *= f[t]
-                grad_h = grad_pre[t] @ weight_hidden_t
-                if t > 0:
-                    grad_h += grad_hs[t - 1]
+        for t in range(T - 1, -1, -1):
+            xp.multiply(grad_h, c_through_h[t], out=through_h)
+            grad_c += through_h                                           # dc_total
+            xp.multiply(local_blocks[t, :, :3], grad_c[:, None, :], out=grad_pre_blocks[t, :, :3])
+            xp.multiply(local_blocks[t, :, 3], grad_h, out=grad_pre_blocks[t, :, 3])
+            grad_c *= f[t]
+            grad_h = grad_pre[t] @ weight_hidden_t
+            if t > 0:
+                grad_h += grad_hs[t - 1]
         need_xs, need_h0, need_c0, need_wx, need_wh, need_b = self.needs_input_grad
         flat_grad_pre = grad_pre.reshape(T * B, 4 * H)
         # The weight gradients: one product each over all T·B rows.
