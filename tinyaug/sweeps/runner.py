@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..training.loop import format_duration
 from .grid import Run
 
 DONE_FILE, LOG_FILE, CHECKPOINT_FILE = "sweep-done.json", "train.log", "checkpoint.npz"
@@ -114,15 +115,6 @@ def _last_line(path: str) -> str:
     return lines[-1] if lines else "(empty log)"
 
 
-def _duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
-
-
 class SweepProgress:
     """One line for the whole sweep: runs done / running / failed, the share of all steps
     done, steps per second since the sweep started, ETA. ``mode``: ``"line"`` (rewritten in
@@ -148,7 +140,7 @@ class SweepProgress:
         failed_text = f", {failed} failed" if failed else ""
         return (f"sweep {self.name}: {done}/{total_runs} runs done, {running} running"
                 f"{failed_text} | {share:.0f}% of {total_steps} steps | {rate:.0f} steps/s | "
-                f"elapsed {_duration(elapsed)} ETA {_duration(eta)}")
+                f"elapsed {format_duration(elapsed)} ETA {format_duration(eta)}")
 
     def update(self, done: int, running: int, failed: int, total_runs: int, steps: int,
                total_steps: int, force: bool = False) -> None:

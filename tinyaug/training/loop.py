@@ -227,7 +227,8 @@ def _format(value: Any) -> str:
 
 
 # -- progress ---------------------------------------------------------------------------------
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """``12m05s`` or ``1h03m``; ``?`` for an unknown (infinite or NaN) time."""
     if not math.isfinite(seconds):
         return "?"
     seconds = int(round(seconds))
@@ -264,7 +265,7 @@ class Progress:
             rate = (step - self.start_step) / elapsed if elapsed > 0 else float("nan")
             eta = (self.total - step) / rate if rate and rate > 0 else float("nan")
             parts = " ".join(f"{k} {v:.4g}" for k, v in shown.items())
-            print(f"step {step}/{self.total} {parts} {rate:.1f} steps/s ETA {_duration(eta)}",
+            print(f"step {step}/{self.total} {parts} {rate:.1f} steps/s ETA {format_duration(eta)}",
                   file=self.stream, flush=True)
 
     def message(self, text: str) -> None:
