@@ -135,15 +135,31 @@ def numpy_hand(problem: dict, context: Context):
         grad_pre = np.empty_like(gates)
         grad_h = np.zeros((B, H), dtype)
         grad_c = np.zeros((B, H), dtype)
+        # Per step, in preallocated (B, 4H) / (B, H) buffers: no temporaries in the loop.
+        local = np.empty((B, 4 * H), dtype)
+        dc_from_h = np.empty((B, H), dtype)
         for t in range(T - 1, -1, -1):
             grad_h += grad_hs[t]
-            i, f, g, o = gates[t, :, :H], gates[t, :, H:2 * H], gates[t, :, 2 * H:3 * H], gates[t, :, 3 * H:]
-            grad_c += grad_h * o * (1 - tanh_cs[t] * tanh_cs[t])
+            a = gates[t]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            np.subtract(1, a, out=local)
+            local *= a                                               # s(1 − s) for i, f, o
+            np.multiply(g, g, out=local[:, 2 * H:3 * H])
+            np.subtract(1, local[:, 2 * H:3 * H], out=local[:, 2 * H:3 * H])   # 1 − g²
+            np.multiply(tanh_cs[t], tanh_cs[t], out=dc_from_h)
+            np.subtract(1, dc_from_h, out=dc_from_h)
+            dc_from_h *= o
+            dc_from_h *= grad_h
+            grad_c += dc_from_h                                      # dc = dc' + dh o (1 − tanh² c')
             d = grad_pre[t]
-            d[:, :H] = grad_c * g * i * (1 - i)
-            d[:, H:2 * H] = grad_c * cs[t] * f * (1 - f)
-            d[:, 2 * H:3 * H] = grad_c * i * (1 - g * g)
-            d[:, 3 * H:] = grad_h * tanh_cs[t] * o * (1 - o)
+            np.multiply(local[:, :H], g, out=d[:, :H])
+            d[:, :H] *= grad_c                                       # dc g i(1 − i)
+            np.multiply(local[:, H:2 * H], cs[t], out=d[:, H:2 * H])
+            d[:, H:2 * H] *= grad_c                                  # dc c_prev f(1 − f)
+            np.multiply(local[:, 2 * H:3 * H], i, out=d[:, 2 * H:3 * H])
+            d[:, 2 * H:3 * H] *= grad_c                              # dc i (1 − g²)
+            np.multiply(local[:, 3 * H:], tanh_cs[t], out=d[:, 3 * H:])
+            d[:, 3 * H:] *= grad_h                                   # dh tanh(c') o(1 − o)
             grad_c *= f
             grad_h = d @ wh.T
         flat_grad_pre = grad_pre.reshape(T * B, 4 * H)

@@ -84,6 +84,22 @@ def test_fused_sequence_matches_composite_for_any_shape(time, batch, input_size,
     _assert_close_lists(fused[1], composite[1])
 
 
+@pytest.mark.parametrize("walk", ["_backward_all_steps_factors", "_backward_step_by_step"])
+@pytest.mark.parametrize("batch", [1, 3, 9])
+def test_both_backward_walks_match_composite_to_1e10(rng, monkeypatch, walk, batch):
+    """The fused sequence's two BPTT walks (chosen by batch size) each equal the composite,
+    whichever batch size they are given."""
+    import tinyaug.nn.lstm_fused as lstm_fused
+    monkeypatch.setattr(lstm_fused, "_PER_STEP_MIN_BATCH",
+                        10**9 if walk == "_backward_all_steps_factors" else 1)
+    arrays = [rng.standard_normal((TIME, batch, INPUT)), rng.standard_normal((batch, HIDDEN)),
+              rng.standard_normal((batch, HIDDEN))] + _random_arrays(rng)[3:]
+    fused = _outputs_and_grads(fused_lstm_sequence, arrays)
+    composite = _outputs_and_grads(lstm_sequence_composite, arrays)
+    _assert_close_lists(fused[0], composite[0])
+    _assert_close_lists(fused[1], composite[1])
+
+
 def test_fused_sequence_matches_stepping_the_fused_cell(rng):
     arrays = _random_arrays(rng, time=TIME)
 

@@ -4,8 +4,8 @@ from tinyaug.autograd.ops.elementwise import Sigmoid, Tanh
 from tinyaug.autograd.ops.linalg import Matmul
 from tinyaug.autograd.ops.shape import Split, Stack
 from tinyaug.nn.lstm import lstm_cell_composite, lstm_sequence_composite
-from tinyaug.nn.lstm_fused import (FusedLSTMCell, FusedLSTMSequence, fused_lstm_cell,
-                                       fused_lstm_sequence)
+from tinyaug.nn.lstm_fused import (_PER_STEP_MIN_BATCH, FusedLSTMCell, FusedLSTMSequence,
+                                   fused_lstm_cell, fused_lstm_sequence)
 
 from . import OpCase
 
@@ -36,6 +36,14 @@ CASES = [
     OpCase("fused_lstm_sequence_h0_is_c0", [FusedLSTMSequence],
            lambda xs, s, wx, wh, b: fused_lstm_sequence(xs, s, s, wx, wh, b),
            lambda rng: [rng.standard_normal((TIME, BATCH, INPUT))] + _shared_state_inputs(rng)[1:]),
+    # A batch at the threshold from which the backward walks step by step (the other cases
+    # take the all-steps-factors walk).
+    OpCase("fused_lstm_sequence_stepwise_backward", [FusedLSTMSequence], fused_lstm_sequence,
+           lambda rng: [rng.standard_normal((TIME, _PER_STEP_MIN_BATCH, 2)),
+                        rng.standard_normal((_PER_STEP_MIN_BATCH, 1)),
+                        rng.standard_normal((_PER_STEP_MIN_BATCH, 1)),
+                        0.7 * rng.standard_normal((2, 4)), 0.7 * rng.standard_normal((1, 4)),
+                        0.5 * rng.standard_normal(4)]),
     OpCase("composite_lstm_cell", [Matmul, Split, Sigmoid, Tanh], lstm_cell_composite, _cell_inputs),
     OpCase("composite_lstm_sequence", [Matmul, Split, Sigmoid, Tanh, Stack],
            lstm_sequence_composite, _sequence_inputs),

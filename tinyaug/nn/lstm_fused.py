@@ -169,41 +169,15 @@ class FusedLSTMSequence(Function):
 
     def backward(self, grad_hs, grad_h_last, grad_c_last):
         xs, weight_input, weight_hidden, gates, hs, cs, tanh_cs = self.saved
-        xp = self.xp
         T, B, I = xs.shape
         H = weight_hidden.shape[0]
-        i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
-        # Everything that does not depend on the backpropagated gradients, for all steps at
-        # once (few large array ops instead of many small ones per step):
-        #   d pre_i = dc·g·i(1−i),  d pre_f = dc·c_prev·f(1−f),  d pre_g = dc·i(1−g²),
-        #   d pre_o = dh·tanh(c)·o(1−o),  with dc = dh·o(1−tanh²(c)) + dc_next.
-        local = 1 - gates
-        local *= gates                                   # s(1 − s): right for i, f, o
-        xp.multiply(g, g, out=local[..., 2 * H:3 * H])
-        xp.subtract(1, local[..., 2 * H:3 * H], out=local[..., 2 * H:3 * H])   # 1 − g²
-        local[..., :H] *= g
-        local[..., H:2 * H] *= cs[:T]
-        local[..., 2 * H:3 * H] *= i
-        local[..., 3 * H:] *= tanh_cs
-        c_through_h = tanh_cs * tanh_cs
-        xp.subtract(1, c_through_h, out=c_through_h)
-        c_through_h *= o
-        local_blocks = local.reshape(T, B, 4, H)
-        grad_pre = xp.empty_like(gates)
-        grad_pre_blocks = grad_pre.reshape(T, B, 4, H)
-        grad_h = grad_h_last + grad_hs[T - 1]
-        grad_c = xp.array(grad_c_last, dtype=gates.dtype, copy=True)
-        through_h = xp.empty((B, H), dtype=gates.dtype)
-        weight_hidden_t = weight_hidden.T
-        for t in range(T - 1, -1, -1):
-            xp.multiply(grad_h, c_through_h[t], out=through_h)
-            grad_c += through_h                                           # dc_total
-            xp.multiply(local_blocks[t, :, :3], grad_c[:, None, :], out=grad_pre_blocks[t, :, :3])
-            xp.multiply(local_blocks[t, :, 3], grad_h, out=grad_pre_blocks[t, :, 3])
-            grad_c *= f[t]
-            grad_h = grad_pre[t] @ weight_hidden_t
-            if t > 0:
-                grad_h += grad_hs[t - 1]
+        # Two ways to walk back through time, same arithmetic: for a small batch the cost is
+        # the number of array calls per step, so the gradient-free factors are taken for all
+        # steps at once; for a larger batch those (T, B, 4H) temporaries fall out of cache,
+        # and working on one step's (B, 4H) block at a time is faster (benchmarks/NOTES.md).
+        walk = _backward_all_steps_factors if B < _PER_STEP_MIN_BATCH else _backward_step_by_step
+        grad_pre, grad_h, grad_c = walk(grad_hs, grad_h_last, grad_c_last, weight_hidden, gates,
+                                        cs, tanh_cs, self.xp)
         need_xs, need_h0, need_c0, need_wx, need_wh, need_b = self.needs_input_grad
         flat_grad_pre = grad_pre.reshape(T * B, 4 * H)
         # The weight gradients: one product each over all T·B rows.
@@ -213,6 +187,95 @@ class FusedLSTMSequence(Function):
                 xs.reshape(T * B, I).T @ flat_grad_pre if need_wx else None,
                 hs[:T].reshape(T * B, H).T @ flat_grad_pre if need_wh else None,
                 flat_grad_pre.sum(axis=0) if need_b else None)
+
+
+# Batch size from which the backward walks step by step (measured: W1's batch 32 and W3's 64
+# gain, W2's batch 1 loses; benchmarks/NOTES.md).
+_PER_STEP_MIN_BATCH = 8
+
+
+def _backward_all_steps_factors(grad_hs, grad_h_last, grad_c_last, weight_hidden, gates, cs,
+                                tanh_cs, xp):
+    """BPTT over saved gates (T, B, 4H); returns (d pre-activations (T, B, 4H), dh0, dc0).
+
+    Everything that does not depend on the backpropagated gradients is taken for all steps in
+    a few large array operations, leaving ~6 calls per step:
+      d pre_i = dc·g·i(1−i),  d pre_f = dc·c_prev·f(1−f),  d pre_g = dc·i(1−g²),
+      d pre_o = dh·tanh(c)·o(1−o),  with dc = dh·o(1−tanh²(c)) + dc_next.
+    """
+    T, B = gates.shape[:2]
+    H = weight_hidden.shape[0]
+    i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
+    local = 1 - gates
+    local *= gates                                   # s(1 − s): right for i, f, o
+    xp.multiply(g, g, out=local[..., 2 * H:3 * H])
+    xp.subtract(1, local[..., 2 * H:3 * H], out=local[..., 2 * H:3 * H])   # 1 − g²
+    local[..., :H] *= g
+    local[..., H:2 * H] *= cs[:T]
+    local[..., 2 * H:3 * H] *= i
+    local[..., 3 * H:] *= tanh_cs
+    c_through_h = tanh_cs * tanh_cs
+    xp.subtract(1, c_through_h, out=c_through_h)
+    c_through_h *= o
+    local_blocks = local.reshape(T, B, 4, H)
+    grad_pre = xp.empty_like(gates)
+    grad_pre_blocks = grad_pre.reshape(T, B, 4, H)
+    grad_h = grad_h_last + grad_hs[T - 1]
+    grad_c = xp.array(grad_c_last, dtype=gates.dtype, copy=True)
+    through_h = xp.empty((B, H), dtype=gates.dtype)
+    weight_hidden_t = weight_hidden.T
+    for t in range(T - 1, -1, -1):
+        xp.multiply(grad_h, c_through_h[t], out=through_h)
+        grad_c += through_h                                           # dc_total
+        xp.multiply(local_blocks[t, :, :3], grad_c[:, None, :], out=grad_pre_blocks[t, :, :3])
+        xp.multiply(local_blocks[t, :, 3], grad_h, out=grad_pre_blocks[t, :, 3])
+        grad_c *= f[t]
+        grad_h = grad_pre[t] @ weight_hidden_t
+        if t > 0:
+            grad_h += grad_hs[t - 1]
+    return grad_pre, grad_h, grad_c
+
+
+def _backward_step_by_step(grad_hs, grad_h_last, grad_c_last, weight_hidden, gates, cs, tanh_cs,
+                           xp):
+    """The same BPTT as ``_backward_all_steps_factors``, one step's (B, 4H) block at a time, in
+    preallocated buffers that stay in cache."""
+    T, B = gates.shape[:2]
+    H = weight_hidden.shape[0]
+    dtype = gates.dtype
+    grad_pre = xp.empty_like(gates)
+    local = xp.empty((B, 4 * H), dtype=dtype)
+    local_blocks = local.reshape(B, 4, H)
+    through_h = xp.empty((B, H), dtype=dtype)
+    grad_h = grad_h_last + grad_hs[T - 1]
+    grad_c = xp.array(grad_c_last, dtype=dtype, copy=True)
+    weight_hidden_t = weight_hidden.T
+    for t in range(T - 1, -1, -1):
+        step_gates = gates[t]
+        i, f, g, o = (step_gates[:, :H], step_gates[:, H:2 * H], step_gates[:, 2 * H:3 * H],
+                      step_gates[:, 3 * H:])
+        xp.subtract(1, step_gates, out=local)
+        local *= step_gates                               # s(1 − s): right for i, f, o
+        local_g = local[:, 2 * H:3 * H]
+        xp.multiply(g, g, out=local_g)
+        xp.subtract(1, local_g, out=local_g)              # 1 − g²
+        local[:, :H] *= g
+        local[:, H:2 * H] *= cs[t]
+        local_g *= i
+        local[:, 3 * H:] *= tanh_cs[t]
+        xp.multiply(tanh_cs[t], tanh_cs[t], out=through_h)
+        xp.subtract(1, through_h, out=through_h)
+        through_h *= o
+        through_h *= grad_h
+        grad_c += through_h                               # dc_total = dc' + dh·o(1 − tanh²c')
+        step_grad_pre = grad_pre[t]
+        xp.multiply(local_blocks[:, :3], grad_c[:, None, :], out=step_grad_pre.reshape(B, 4, H)[:, :3])
+        xp.multiply(local[:, 3 * H:], grad_h, out=step_grad_pre[:, 3 * H:])
+        grad_c *= f
+        grad_h = step_grad_pre @ weight_hidden_t
+        if t > 0:
+            grad_h += grad_hs[t - 1]
+    return grad_pre, grad_h, grad_c
 
 
 def fused_lstm_cell(x, h, c, weight_input, weight_hidden, bias):
