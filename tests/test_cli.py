@@ -146,3 +146,17 @@ def test_init_from_errors(tmp_path, capsys):
     assert_fails(capsys, ["train", *TINY, "--set", "hidden_size=6", "--out", str(tmp_path / "c"),
                           "--init-from", source], "does not fit")   # another hidden size
     assert_fails(capsys, ["train", "--resume", source, "--init-from", source], "settings from DIR/config.json")
+
+
+def test_compare_draws_several_runs_and_names_bad_input(tmp_path, capsys):
+    first, second = str(tmp_path / "a"), str(tmp_path / "b")
+    assert main(["train", *TINY, "--out", first]) == 0
+    assert main(["train", *TINY, "--out", second, "--seed", "4"]) == 0
+    figure = str(tmp_path / "both.png")
+    capsys.readouterr()
+    assert main(["compare", figure, f"seed 3={first}", f"seed 4={second}", "--target", "0.1"]) == 0
+    assert capsys.readouterr().out.strip() == figure and os.path.getsize(figure) > 0
+    assert_fails(capsys, ["compare", figure, first], "expected LABEL=RUN_DIR")
+    assert_fails(capsys, ["compare", figure, f"x={tmp_path}"], "not a run folder")
+    assert_fails(capsys, ["compare", figure, f"x={first}", "--metric", "nope"],
+                 "has no column 'nope'.*eval_bits_per_sequence")

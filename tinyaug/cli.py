@@ -267,6 +267,25 @@ def _cmd_plot(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from .experiments.curves import compare_learning_curves
+    from .training.metrics import read_metrics
+    runs = {}
+    for item in args.runs:
+        label, separator, run_dir = item.rpartition("=")
+        if not separator or not label or not run_dir:
+            raise UsageError(f"compare: expected LABEL=RUN_DIR, got {item!r}")
+        if not os.path.isfile(os.path.join(run_dir, "metrics.csv")):
+            raise UsageError(f"compare: {run_dir} is not a run folder (no metrics.csv)")
+        columns = read_metrics(run_dir)
+        if args.metric not in columns:
+            raise UsageError(f"compare: {run_dir} has no column {args.metric!r} "
+                             f"(it has {', '.join(sorted(columns))})")
+        runs[label] = run_dir
+    print(compare_learning_curves(runs, args.figure, args.metric, args.title, args.target))
+    return 0
+
+
 def _cmd_explain(args) -> int:
     experiment, _, _, _ = loop.restore_run(args.run_dir)
     if not hasattr(experiment, "explain"):
@@ -333,6 +352,17 @@ def build_parser() -> argparse.ArgumentParser:
     plot = commands.add_parser("plot", help="redraw a saved run's figures")
     plot.set_defaults(handler=_cmd_plot)
     plot.add_argument("run_dir")
+
+    compare = commands.add_parser(
+        "compare", help="draw several runs' learning curves on one axis, against sequences seen")
+    compare.set_defaults(handler=_cmd_compare)
+    compare.add_argument("figure", help="the PNG to write")
+    compare.add_argument("runs", nargs="+", metavar="LABEL=RUN_DIR")
+    compare.add_argument("--metric", default="eval_bits_per_sequence",
+                         help="a metrics.csv column (default eval_bits_per_sequence)")
+    compare.add_argument("--title", default="")
+    compare.add_argument("--target", type=float, default=None,
+                         help="draw a dashed line at this value (e.g. 0.1)")
 
     explain = commands.add_parser(
         "explain", help="print the program a trained Neural Programmer induces for a question")

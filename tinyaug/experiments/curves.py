@@ -17,10 +17,10 @@ def learning_curve(run_dir: str, metric: str, title: str = "", path: str | None 
 
 
 def compare_learning_curves(runs: dict[str, str], path: str, metric: str = "eval_bits_per_sequence",
-                            title: str = "") -> str:
+                            title: str = "", target: float | None = None) -> str:
     """``runs``: {label: run folder}; each run's ``metric`` against the number of sequences
     seen (steps × its batch size, in thousands) on one log-scale axis (NTM paper, Fig. 3).
-    Runs without the column are left out. Returns ``path``."""
+    Runs without the column are left out; ``target`` draws a dashed line. Returns ``path``."""
     lines = {}
     for label, run_dir in runs.items():
         columns = read_metrics(run_dir)
@@ -31,4 +31,5 @@ def compare_learning_curves(runs: dict[str, str], path: str, metric: str = "eval
         batch = int(config.get("config", config).get("batch_size", 1))
         lines[label] = (columns["step"] * batch / 1000, columns[metric])
     return curves.compare_curves(lines, path, "sequences seen (thousands)",
-                                 metric.replace("eval_", "").replace("_", " "), title=title, log_y=True)
+                                 metric.replace("eval_", "").replace("_", " "), title=title, log_y=True,
+                                 target=target)
