@@ -35,9 +35,9 @@ def run_curves(runs: dict[str, str], path: str, metric: str = "eval_validation_b
     return curves_figure(lines, path, target=target, title=title)
 
 
-def length_lines(rows: list[dict]) -> tuple[dict[str, tuple], tuple[int, int] | None]:
+def length_lines(rows: list[dict]) -> dict[str, tuple]:
     """Group ``sam_long_copy.py`` rows by (model, N, index) into ``lengths_figure``'s lines
-    (sorted by length; a length measured twice keeps its last row) and the training lengths."""
+    (sorted by length; a length measured twice keeps its last row)."""
     grouped: dict[str, dict[int, dict]] = {}
     for row in rows:
         label = f"{row['model']}, N = {row['rows']:,}" + ("" if row["index"] in ("dense", "exact") else f", {row['index']}")
@@ -46,9 +46,9 @@ def length_lines(rows: list[dict]) -> tuple[dict[str, tuple], tuple[int, int] | 
     for label, by_length in grouped.items():
         ordered = [by_length[length] for length in sorted(by_length)]
         lines[label] = ([r["length"] for r in ordered], [r["wrong"] for r in ordered],
-                        [r["bits"] for r in ordered], ordered[0]["bits_per_vector"])
-    trained = [tuple(r["trained_lengths"]) for r in rows if r.get("trained_lengths")]
-    return lines, (trained[0] if trained else None)
+                        [r["bits"] for r in ordered], ordered[0]["bits_per_vector"],
+                        (ordered[0].get("trained_lengths") or [None, None])[1])
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> None:
             print(scaling_figure(json.load(handle), args.rest[0]))
     elif args.figure == "lengths":
         with open(args.source_or_output) as handle:
-            lines, trained = length_lines(json.load(handle)["rows"])
-        print(lengths_figure(lines, args.rest[0], trained=trained,
+            lines = length_lines(json.load(handle)["rows"])
+        print(lengths_figure(lines, args.rest[0],
                              title="copy: wrong bits against length (fresh sequences, seed 2024)"))
     else:
         runs = dict(item.split("=", 1) for item in args.rest)
