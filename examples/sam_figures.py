@@ -3,6 +3,8 @@
 
     python examples/sam_figures.py scaling benchmarks/results/sam_scaling.json docs/figures/sam_scaling.png
     python examples/sam_figures.py curves docs/figures/sam_copy_curves.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]
+    python examples/sam_figures.py lengths RESULTS.json docs/figures/sam_lengths.png
+(``RESULTS.json``: the rows ``examples/sam_long_copy.py --json`` wrote.)
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
-from tinyaug.plots.sam import curves_figure, scaling_figure  # noqa: E402
+from tinyaug.plots.sam import curves_figure, lengths_figure, scaling_figure  # noqa: E402
 from tinyaug.training.metrics import read_metrics  # noqa: E402
 
 
@@ -33,15 +35,38 @@ def run_curves(runs: dict[str, str], path: str, metric: str = "eval_validation_b
     return curves_figure(lines, path, target=target, title=title)
 
 
+def length_lines(rows: list[dict]) -> dict[str, tuple]:
+    """Group ``sam_long_copy.py`` rows by (model, N, index) into ``lengths_figure``'s lines
+    (sorted by length; a length measured twice keeps its last row)."""
+    grouped: dict[str, dict[int, dict]] = {}
+    for row in rows:
+        label = f"{row['model']}, N = {row['rows']:,}" + ("" if row["index"] in ("dense", "exact") else f", {row['index']}")
+        grouped.setdefault(label, {})[int(row["length"])] = row
+    lines = {}
+    for label, by_length in grouped.items():
+        ordered = [by_length[length] for length in sorted(by_length)]
+        lines[label] = ([r["length"] for r in ordered], [r["wrong"] for r in ordered],
+                        [r["bits"] for r in ordered], ordered[0]["bits_per_vector"],
+                        (ordered[0].get("trained_lengths") or [None, None])[1])
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="SAM documentation figures")
-    parser.add_argument("figure", choices=("scaling", "curves"))
-    parser.add_argument("source_or_output", help="scaling: the benchmark JSON; curves: the PNG to write")
-    parser.add_argument("rest", nargs="+", help="scaling: the PNG to write; curves: LABEL=RUN_DIR ...")
+    parser.add_argument("figure", choices=("scaling", "curves", "lengths"))
+    parser.add_argument("source_or_output",
+                        help="scaling: the benchmark JSON; curves: the PNG to write; lengths: the rows' JSON")
+    parser.add_argument("rest", nargs="+",
+                        help="scaling, lengths: the PNG to write; curves: LABEL=RUN_DIR ...")
     args = parser.parse_args(argv)
     if args.figure == "scaling":
         with open(args.source_or_output) as handle:
             print(scaling_figure(json.load(handle), args.rest[0]))
+    elif args.figure == "lengths":
+        with open(args.source_or_output) as handle:
+            lines = length_lines(json.load(handle)["rows"])
+        print(lengths_figure(lines, args.rest[0],
+                             title="copy: wrong bits against length (fresh sequences, seed 2024)"))
     else:
         runs = dict(item.split("=", 1) for item in args.rest)
         print(run_curves(runs, args.source_or_output))

@@ -8,14 +8,17 @@ the training memory size, to show what the extra words buy: with N = 128 a seque
 than ~63 overwrites its own beginning (the least-recently-used word is reused).
 
     python examples/sam_long_copy.py RUN_DIR [--rows 1048576] [--index hnsw[,exact]]
-        [--lengths 20,50,100,200,500,1000] [--sequences 4]
+        [--lengths 20,50,100,200,500,1000] [--sequences 4] [--ntm NTM_RUN] [--json OUT.json]
 
 Prints bits and wrong bits per sequence for each length, the seconds it took and how many
-distinct memory words each sequence's writes touched.
+distinct memory words each sequence's writes touched. ``--ntm`` also scores a trained dense
+NTM copy run on the same sequences (with its own memory size); ``--json`` writes every row
+(appending to the file's rows when it exists), for ``examples/sam_figures.py lengths``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -44,6 +47,15 @@ def build(experiment, rows: int, index: str) -> SAM:
     return model
 
 
+def use_best(experiment, step: int) -> str:
+    """Put the run's best-validated parameters (``keep_best``) in its model; say which are used."""
+    if not getattr(experiment, "best_parameters", None):
+        return f"step {step}'s parameters"
+    for parameter, value in zip(experiment.model.parameters(), experiment.best_parameters):
+        parameter.data[...] = parameter.backend.from_host(value.astype(parameter.dtype))
+    return f"the best-validated parameters (step {experiment.best_step}, {experiment.best_bits:.3f} bits)"
+
+
 def score(model: SAM, batch) -> tuple[float, float, float, int]:
     start = time.perf_counter()
     with no_grad():
@@ -65,19 +77,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--test-sequences", type=int, default=1000,
                         help="fresh sequences of the training lengths scored first, with N as trained")
+    parser.add_argument("--ntm", default="", help="a dense NTM copy run scored on the same sequences")
+    parser.add_argument("--json", default="", help="append the rows to this JSON file")
+    parser.add_argument("--label", default="SAM", help="the SAM model's name in the JSON rows")
+    parser.add_argument("--skip-trained-rows", action="store_true",
+                        help="do not also score each length with the trained N")
     args = parser.parse_args()
     discover()
     experiment, config, step, _ = restore_run(args.run_dir)
     trained_rows, _ = parse_memory(config["memory"])
-    which = f"step {step}'s parameters"
-    if experiment.best_parameters:  # the best-validated model so far (keep_best)
-        for parameter, value in zip(experiment.model.parameters(), experiment.best_parameters):
-            parameter.data[...] = parameter.backend.from_host(value.astype(parameter.dtype))
-        which = f"the best-validated parameters (step {experiment.best_step}, {experiment.best_bits:.3f} bits)"
+    which = use_best(experiment, step)
     print(f"{args.run_dir}: {which}, trained with N = {trained_rows}; scoring {args.sequences} "
           f"sequences per length, seed {args.seed}")
     models = {(args.rows, index): build(experiment, args.rows, index) for index in args.index.split(",")}
-    models[(trained_rows, "exact")] = build(experiment, trained_rows, "exact")
+    if not args.skip_trained_rows or args.test_sequences:
+        models[(trained_rows, "exact")] = build(experiment, trained_rows, "exact")
+    ntm = None
+    if args.ntm:
+        ntm, _, ntm_step, _ = restore_run(args.ntm)
+        print(f"{args.ntm}: {use_best(ntm, ntm_step)}")
+    rows_out = []
     if args.test_sequences:
         data, bits, wrong, done = np.random.default_rng(args.seed), 0.0, 0.0, 0
         while done < args.test_sequences:
@@ -93,9 +112,37 @@ def main() -> None:
         data = np.random.default_rng([args.seed, length])
         batch = experiment.task_generator.batch(args.sequences, data, length=length)
         for (rows, index), model in models.items():
+            if args.skip_trained_rows and rows == trained_rows and rows != args.rows:
+                continue
             bits, wrong, seconds, written = score(model, batch)
             print(f"{length:6d} {rows:8d} {index:>6s} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
                   f"{seconds:8.1f} {written:13d}", flush=True)
+            rows_out.append({"model": args.label, "run": args.run_dir, "rows": rows, "index": index,
+                             "length": length, "bits": bits, "wrong": wrong, "sequences": args.sequences,
+                             "bits_per_vector": int(batch[1].shape[2]), "seconds": seconds,
+                             "trained_lengths": [int(experiment.task_generator.min_length),
+                                                 int(experiment.task_generator.max_length)]})
+        if ntm is not None:
+            start = time.perf_counter()
+            logits = ntm.predict(batch)
+            bits, wrong = bits_per_sequence(logits, batch[1], batch[2]), wrong_bits_per_sequence(logits, batch[1], batch[2])
+            ntm_rows, _ = parse_memory(ntm.config["memory"])
+            print(f"{length:6d} {ntm_rows:8d} {'NTM':>6s} {bits:9.3f} {wrong:15.3f} {length * batch[1].shape[2]:8d} "
+                  f"{time.perf_counter() - start:8.1f} {'-':>13s}", flush=True)
+            rows_out.append({"model": "NTM (dense)", "run": args.ntm, "rows": ntm_rows, "index": "dense",
+                             "length": length, "bits": bits, "wrong": wrong, "sequences": args.sequences,
+                             "bits_per_vector": int(batch[1].shape[2]),
+                             "seconds": time.perf_counter() - start,
+                             "trained_lengths": [int(ntm.task_generator.min_length),
+                                                 int(ntm.task_generator.max_length)]})
+    if args.json:
+        previous = []
+        if os.path.exists(args.json):
+            with open(args.json) as handle:
+                previous = json.load(handle)["rows"]
+        with open(args.json, "w") as handle:
+            json.dump({"rows": previous + rows_out}, handle, indent=1)
+        print(f"wrote {len(rows_out)} rows to {args.json}")
 
 
 if __name__ == "__main__":

@@ -77,3 +77,34 @@ def curves_figure(lines: dict[str, tuple], path: str, target: float = 0.1, title
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=7)
     return save_figure(figure, path)
+
+
+def lengths_figure(lines: dict[str, tuple], path: str, title: str = "") -> str:
+    """``lines``: {label: (lengths, wrong bits per sequence, bits per sequence, bits per vector,
+    longest training length or None)}, the first three arrays with one entry per length. Two
+    panels against the sequence length (log x): the fraction of output bits on the wrong side
+    of 0.5 (0 = perfect, 0.5 = chance), and the bits per sequence (log y). Each model's longest
+    training length is a dashed vertical line in its colour."""
+    plt = pyplot()
+    figure, (wrong_axis, bits_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    markers = "osd^v<>"
+    for number, (label, (lengths, wrong, bits, width, longest)) in enumerate(lines.items()):
+        lengths, wrong, bits = (np.asarray(a, dtype=float) for a in (lengths, wrong, bits))
+        marker = markers[number % len(markers)]
+        line, = wrong_axis.plot(lengths, wrong / (lengths * width), marker=marker, label=label)
+        bits_axis.plot(lengths, np.maximum(bits, 1e-4), marker=marker, label=label, color=line.get_color())
+        if longest:
+            for axis in (wrong_axis, bits_axis):
+                axis.axvline(longest, color=line.get_color(), linestyle="--", alpha=0.6)
+    for axis in (wrong_axis, bits_axis):
+        axis.set_xscale("log")
+        axis.set_xlabel("vectors to copy (dashed: longest training length)")
+        axis.grid(True, which="both", alpha=0.3)
+    wrong_axis.axhline(0.5, color="grey", linestyle=":", label="chance")
+    wrong_axis.set_ylabel("fraction of output bits wrong")
+    wrong_axis.set_ylim(-0.02, 0.6)
+    bits_axis.set_yscale("log")
+    bits_axis.set_ylabel("bits per sequence (BCE)")
+    wrong_axis.legend(fontsize=7)
+    figure.suptitle(title, fontsize=9)
+    return save_figure(figure, path)
