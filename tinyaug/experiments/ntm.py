@@ -99,6 +99,8 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
                    rng=rng)
 
     def __init__(self, config: dict, rng: np.random.Generator) -> None:
+        # A recipe may choose the controller or the memory: expand it before the model exists.
+        self.expand_recipe(config, lambda name: named_recipe(self.task, name))
         super().__init__(config, rng)
         self.lr_decays_done = 0
         self.recent_bits: list[float] = []  # training bits/sequence since the last decay (window)
@@ -124,6 +126,10 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
         generator, batch_size = self.task_generator, self.config["batch_size"]
         if self.lr_decays_done and int(self.config.get("decayed_batch_size") or 0):
             self.config["batch_size"] = int(self.config["decayed_batch_size"])
+        # When the batch size can change within a run, log it: summed over a log row's steps
+        # (its mean times their count) it gives the sequences seen exactly.
+        batch_changes = stage is not None or int(self.config.get("decayed_batch_size") or 0) > 0
+        used_batch_size = int(self.config["batch_size"])
         if self.config.get("shared_length") and hasattr(generator, "min_length"):
             # A batch padded to the longest of 16 uniform lengths is ~1.8× longer than the
             # mean sequence; one length per batch removes that padding (same per-sequence law).
@@ -139,6 +145,8 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
             self.task_generator, self.config["batch_size"] = generator, batch_size
         self._maybe_decay_lr(metrics["bits_per_sequence"])
         metrics["lr"] = self.optimizer.lr
+        if batch_changes:
+            metrics["batch_size"] = float(used_batch_size)
         if stage is not None:
             metrics["stage"] = float(stage)
         return metrics

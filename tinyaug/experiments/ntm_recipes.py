@@ -3,7 +3,10 @@ schedule (``tinyaug.training.stages``) from one command, where it used to take a
 commands by hand.
 
 A recipe gives the stages and the run's length in steps (used unless ``--steps`` says
-otherwise). Its first stage is the task's defaults unless it says more.
+otherwise), and may give ``settings`` for the whole run, including those a stage cannot change
+(the controller, the memory): each replaces the task's default unless the command line set it
+(``StagedExperiment.expand_recipe``). Its first stage is the task's defaults and the recipe's
+settings unless it says more.
 """
 from __future__ import annotations
 
@@ -34,6 +37,14 @@ RECIPES: dict[tuple[str, str], dict[str, Any]] = {
             {"from_step": 140000, "optimizer": "adam", "lr": 1e-4, "batch_size": 16,
              "clip_norm": 10.0, "clip_value": 0.0, "repeats_curriculum_steps": 0},
         ],
+    },
+    # The LSTM-controller NTM on copy (docs/sections/ntm.md, "The LSTM controller: its own
+    # recipe"). PROVISIONAL: being piloted.
+    ("copy", "lstm-controller"): {
+        "steps": 20000,
+        "settings": {"controller": "lstm", "lr_decay_below": 4.0, "lr_decay_factor": 1.0,
+                     "decayed_batch_size": 16},
+        "stages": [{"from_step": 0}],
     },
 }
 

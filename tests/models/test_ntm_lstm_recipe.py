@@ -1,0 +1,101 @@
+"""The LSTM-controller copy recipe (``tinyaug train --task copy --model ntm --recipe
+lstm-controller``, tinyaug/experiments/ntm_recipes.py): it is registered, its settings (the
+controller, which a stage cannot change, and the rest) and its stages take effect, an explicit
+setting wins over the recipe's, config.json records what ran and a resumed run keeps it."""
+import json
+
+import numpy as np
+import pytest
+
+from tinyaug.cli import main
+from tinyaug.experiments import discover
+from tinyaug.nn.lstm import LSTMCell
+from tinyaug.training import loop
+
+discover()
+from tinyaug.experiments import ntm_recipes  # noqa: E402
+from tinyaug.experiments.ntm import CopyNTM  # noqa: E402
+from tinyaug.experiments.ntm_recipes import RECIPES  # noqa: E402
+
+NAME = "lstm-controller"
+TINY = {"memory": "8x4", "controller_size": 8, "bits": 3, "max_length": 3,
+        "validation_sequences": 4, "eval_batch_size": 4}
+
+
+def tiny_config(**overrides):
+    return {**loop.LOOP_DEFAULTS, **CopyNTM.default_config(), **TINY, "recipe": NAME, **overrides}
+
+
+def test_the_recipe_is_registered_for_copy_and_chooses_the_lstm_controller():
+    chosen = RECIPES[("copy", NAME)]
+    assert chosen["settings"]["controller"] == "lstm"
+    assert CopyNTM.default_config()["controller"] == "feedforward"  # so the recipe changes it
+    assert ntm_recipes.recipe("copy", NAME) is chosen
+
+
+def test_its_settings_and_stages_take_effect():
+    chosen = RECIPES[("copy", NAME)]
+    config = tiny_config()
+    experiment = CopyNTM(config, np.random.default_rng(0))
+    assert isinstance(experiment.model.cell.controller, LSTMCell)
+    assert config["steps"] == chosen["steps"]
+    assert config["stages"] == chosen["stages"]
+    for key, value in chosen["settings"].items():
+        if key not in TINY:
+            assert config[key] == value, key
+    # every stage puts its settings in force, each in turn
+    schedule = experiment.schedule
+    assert len(schedule) == len(chosen["stages"])
+    for index, stage in enumerate(chosen["stages"]):
+        assert schedule.stage_at(stage["from_step"]) == index
+        in_force = schedule.config(index)
+        for key, value in stage.items():
+            if key != "from_step":
+                assert in_force[key] == value, (index, key)
+    optimizer = chosen["stages"][0].get("optimizer", config["optimizer"])
+    assert type(experiment.optimizer.current).__name__.lower() == optimizer
+
+
+def test_an_explicit_setting_wins_over_the_recipe(monkeypatch):
+    monkeypatch.setitem(RECIPES, ("copy", "test-settings"), {
+        "steps": 7, "settings": {"controller": "lstm", "memory": "16x4", "lr": 3e-4},
+        "stages": [{"from_step": 0}]})
+    config = tiny_config(recipe="test-settings", steps=5)
+    experiment = CopyNTM(config, np.random.default_rng(0))
+    # memory and steps were given (they differ from the defaults); controller and lr were not
+    assert (config["memory"], config["steps"], config["controller"], config["lr"]) == ("8x4", 5, "lstm", 3e-4)
+    assert experiment.model.cell.memory_rows == 8 and isinstance(experiment.model.cell.controller, LSTMCell)
+    assert experiment.optimizer.lr == pytest.approx(3e-4)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"steps": 5}, "settings may not name 'steps'"),
+    ({"controler": "lstm"}, "unknown setting 'controler'"),
+])
+def test_bad_recipe_settings_are_clear_errors(monkeypatch, settings, message):
+    monkeypatch.setitem(RECIPES, ("copy", "test-bad"), {"steps": 7, "settings": settings,
+                                                        "stages": [{"from_step": 0}]})
+    with pytest.raises(ValueError, match=message):
+        CopyNTM(tiny_config(recipe="test-bad"), np.random.default_rng(0))
+
+
+def test_the_command_line_shows_the_expanded_recipe(capsys):
+    assert main(["train", "--task", "copy", "--model", "ntm", "--recipe", NAME, "--dry-run"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    chosen = RECIPES[("copy", NAME)]
+    assert printed["config"]["controller"] == "lstm"
+    assert printed["config"]["steps"] == chosen["steps"]
+    assert printed["config"]["stages"] == chosen["stages"]
+
+
+def test_a_resumed_recipe_run_keeps_what_config_json_recorded(tmp_path):
+    run_dir = str(tmp_path / "run")
+    overrides = {**TINY, "recipe": NAME, "steps": 4, "eval_every": 2, "checkpoint_every": 2,
+                 "log_every": 1}
+    experiment, config = loop.build_experiment("copy", "ntm", overrides)
+    summary = loop.train(experiment, config, run_dir, progress="quiet", make_figures=False)
+    assert summary["step"] == 4
+    restored, restored_config, step, _ = loop.restore_run(run_dir, steps=6)
+    assert step == 4 and restored_config["controller"] == "lstm"
+    assert restored_config["stages"] == RECIPES[("copy", NAME)]["stages"]
+    assert isinstance(restored.model.cell.controller, LSTMCell)
