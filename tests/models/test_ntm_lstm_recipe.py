@@ -99,3 +99,29 @@ def test_a_resumed_recipe_run_keeps_what_config_json_recorded(tmp_path):
     assert step == 4 and restored_config["controller"] == "lstm"
     assert restored_config["stages"] == RECIPES[("copy", NAME)]["stages"]
     assert isinstance(restored.model.cell.controller, LSTMCell)
+
+
+def test_zero_vector_fraction_zeroes_one_vector_anywhere_in_input_and_target():
+    from tinyaug.experiments.ntm import _ZeroVectorAnywhere
+    from tinyaug.tasks import make_task
+    copy = make_task("copy", min_length=1, max_length=6)
+    inputs, targets, mask = _ZeroVectorAnywhere(copy, 1.0).batch(400, np.random.default_rng(0))
+    positions = []
+    for index in range(400):
+        length = int(mask[:, index].sum())
+        vectors = inputs[:length, index, :8]
+        zero_rows = np.nonzero(~vectors.any(axis=1))[0]
+        assert len(zero_rows) >= 1
+        positions.extend(zero_rows / max(length - 1, 1))
+        # the target is still the input, zero vector included
+        np.testing.assert_array_equal(targets[length + 1:2 * length + 1, index], vectors)
+        assert inputs[length, index, 8] == 1.0  # the delimiter is untouched
+    # first, middle and last positions all occur
+    assert min(positions) == 0.0 and max(positions) == 1.0 and 0.2 < np.mean(positions) < 0.8
+    untouched = _ZeroVectorAnywhere(copy, 0.0).batch(400, np.random.default_rng(0))[0]
+    np.testing.assert_array_equal(untouched, copy.batch(400, np.random.default_rng(0))[0])
+    with pytest.raises(ValueError, match="zero_vector_fraction applies to copy only"):
+        from tinyaug.experiments.ntm import RepeatCopyNTM
+        config = {**loop.LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), "zero_vector_fraction": 0.5,
+                  "memory": "8x4", "controller_size": 8}
+        RepeatCopyNTM(config, np.random.default_rng(0)).train_step(0)
