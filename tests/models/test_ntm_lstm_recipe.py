@@ -125,3 +125,18 @@ def test_zero_vector_fraction_zeroes_one_vector_anywhere_in_input_and_target():
         config = {**loop.LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), "zero_vector_fraction": 0.5,
                   "memory": "8x4", "controller_size": 8}
         RepeatCopyNTM(config, np.random.default_rng(0)).train_step(0)
+
+
+def test_zero_last_fraction_zeroes_the_last_vector_in_input_and_target():
+    from tinyaug.experiments.ntm import _ZeroVectorAnywhere
+    from tinyaug.tasks import make_task
+    copy = make_task("copy", min_length=1, max_length=6)
+    inputs, targets, mask = _ZeroVectorAnywhere(copy, 1.0, last_only=True).batch(100, np.random.default_rng(0))
+    for index in range(100):
+        length = int(mask[:, index].sum())
+        assert not inputs[length - 1, index, :8].any() and inputs[length, index, 8] == 1.0
+        np.testing.assert_array_equal(targets[length + 1:2 * length + 1, index], inputs[:length, index, :8])
+    config = tiny_config(recipe="", zero_last_fraction=1.0, batch_size=4, steps=2)
+    experiment = CopyNTM(config, np.random.default_rng(0))
+    experiment.train_step(0)  # runs with the wrapper in place, and takes it off again
+    assert not isinstance(experiment.task_generator, _ZeroVectorAnywhere)

@@ -35,7 +35,8 @@ happens to 1 sequence in 256, and it is the case a trained NTM fails on (its fir
 looks like no input at all; docs/sections/ntm.md); the option oversamples it during training
 only. Evaluation always uses the task's own distribution. ``zero_vector_fraction`` (copy
 only; 0 = off) does the same for one vector at a random position of the sequence (the LSTM
-controller also failed on sequences whose last vector is all zeros).
+controller also failed on sequences whose last vector is all zeros);
+``zero_last_fraction`` (copy only; 0 = off) always zeroes the last vector.
 
 ``keep_best``: at every evaluation the model is also scored (bits per sequence) on a fixed
 validation set of ``validation_sequences`` sequences (drawn once from its own seed, never
@@ -68,7 +69,7 @@ NTM_DEFAULTS = {"controller": "lstm", "controller_size": 100, "memory": "128x20"
                 "fused": True, "read_after_write": False, "shared_length": True,
                 "lr_decay_below": 0.0, "lr_decay_window": 500, "lr_decay_factor": 0.1,
                 "lr_decay_times": 1, "decayed_batch_size": 0, "zero_first_fraction": 0.0,
-                "zero_vector_fraction": 0.0, "keep_best": False, "validation_sequences": 500, "recipe": "", "stages": []}
+                "zero_vector_fraction": 0.0, "zero_last_fraction": 0.0, "keep_best": False, "validation_sequences": 500, "recipe": "", "stages": []}
 GENERALISATION_LENGTHS = (10, 20, 30, 50, 120)
 
 
@@ -148,6 +149,13 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
             if not 0.0 <= anywhere <= 1.0:
                 raise ValueError(f"copy/ntm: zero_vector_fraction must be in [0, 1], got {anywhere}")
             self.task_generator = _ZeroVectorAnywhere(self.task_generator, anywhere)
+        last = float(self.config.get("zero_last_fraction") or 0.0)
+        if last:
+            if self.task != "copy":
+                raise ValueError(f"{self.task}/ntm: zero_last_fraction applies to copy only")
+            if not 0.0 <= last <= 1.0:
+                raise ValueError(f"copy/ntm: zero_last_fraction must be in [0, 1], got {last}")
+            self.task_generator = _ZeroVectorAnywhere(self.task_generator, last, last_only=True)
         try:
             metrics = super().train_step(step)
         finally:
@@ -490,16 +498,17 @@ class _ZeroVectorAnywhere:
     batch's own generator), gets one of its vectors, at a position drawn uniformly from its
     length, set to zeros in the input and the target. The LSTM controller failed on such
     sequences (a zero vector looks like no input) wherever the zero vector was, most of all
-    as the last vector (docs/sections/ntm.md, the LSTM controller's recipe)."""
+    as the last vector (docs/sections/ntm.md, the LSTM controller's recipe). ``last_only``:
+    always the last vector (``zero_last_fraction``)."""
 
-    def __init__(self, generator, fraction: float) -> None:
-        self.generator, self.fraction = generator, fraction
+    def __init__(self, generator, fraction: float, last_only: bool = False) -> None:
+        self.generator, self.fraction, self.last_only = generator, fraction, last_only
 
     def batch(self, batch_size: int, rng: np.random.Generator, **options):
         inputs, targets, mask = self.generator.batch(batch_size, rng, **options)
         bits = targets.shape[2]
         chosen = rng.random(batch_size) < self.fraction
-        positions = rng.random(batch_size)
+        positions = np.ones(batch_size) if self.last_only else rng.random(batch_size)
         for index in np.nonzero(chosen)[0]:
             length = int(mask[:, index].sum())
             position = min(int(positions[index] * length), length - 1)
