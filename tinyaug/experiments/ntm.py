@@ -347,7 +347,9 @@ class CopyNTM(NTMExperiment):
     rate there made it slower), and the global gradient norm is also clipped at 1 (besides
     ±10 per element), which kept the raised rate from collapsing: under 0.1 bits after
     9,000–9,500 sequences, never back over it in the next 20,500, and 0.035–0.037 bits, 0
-    wrong bits at lengths 1–20, 40 and 120 after 20,000."""
+    wrong bits at lengths 1–20, 40 and 120 after 20,000. The LSTM controller is unstable under
+    these defaults; its own recipe is ``--recipe lstm-controller`` (ntm_recipes.py; not yet
+    stable either, docs/sections/ntm.md)."""
     task = "copy"
     defaults = {**NTM_DEFAULTS, "controller": "feedforward", "memory_init": "learned",
                 "steps": 20000, "batch_size": 1, "optimizer": "rmsprop", "lr": 1e-4, "clip_norm": 1.0, "clip_value": 10.0,
