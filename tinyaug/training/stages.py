@@ -167,21 +167,48 @@ class StagedExperiment:
         """``config["recipe"]`` NAME (when ``stages`` is empty): ``lookup(NAME)`` gives
         ``{"stages": [...], "steps": N}``; the stages are written into ``config`` (so
         config.json records what ran) and so is ``steps``, unless it differs from the
-        experiment's default (an explicit ``--steps``). ``fixed``: the settings this
-        experiment reads only when it is built (see ``StageSchedule``)."""
-        if config.get("recipe") and not config.get("stages"):
-            if lookup is None:
-                raise ValueError(f"{type(self).__name__}: no recipes, got recipe {config['recipe']!r}")
-            chosen = lookup(str(config["recipe"]))
-            config["stages"] = [dict(stage) for stage in chosen["stages"]]
-            if config["steps"] == type(self).default_config()["steps"]:
-                config["steps"] = int(chosen["steps"])
+        experiment's default (an explicit ``--steps``); see ``expand_recipe``, which an
+        experiment whose recipes set model settings calls before building its model.
+        ``fixed``: the settings this experiment reads only when it is built (see
+        ``StageSchedule``)."""
+        self.expand_recipe(config, lookup)
         if not config.get("stages"):
             self.schedule = None
             return
         self.schedule = StageSchedule(config["stages"], config,
                                       owner=f"{getattr(self, 'task', '')}: stages", fixed=fixed)
         self.optimizer = StagedOptimizer(self._stage_optimizer, 0)
+
+    def expand_recipe(self, config: dict[str, Any],
+                      lookup: Callable[[str], dict[str, Any]] | None = None) -> None:
+        """Write the recipe ``config["recipe"]`` names into ``config`` (once: only while
+        ``stages`` is empty, so a resumed run keeps what config.json recorded). A recipe is
+        ``{"stages": [...], "steps": N, "settings": {...}}`` (``settings`` optional): the
+        stages are copied, ``steps`` and each of ``settings`` replace the config's value
+        where it still holds the experiment's default (an explicit ``--steps`` or
+        ``--controller`` wins). ``settings`` may set what a stage cannot (the model's shape,
+        the controller), so an experiment calls this before it builds its model."""
+        if not config.get("recipe") or config.get("stages"):
+            return
+        if lookup is None:
+            raise ValueError(f"{type(self).__name__}: no recipes, got recipe {config['recipe']!r}")
+        name = str(config["recipe"])
+        chosen = lookup(name)
+        defaults = type(self).default_config()
+        settings = dict(chosen.get("settings", {}))
+        for key in settings:
+            if key in FIXED_SETTINGS:
+                raise ValueError(f"recipe {name!r}: settings may not name {key!r} "
+                                 f"({', '.join(sorted(FIXED_SETTINGS))} are the run's own)")
+            if key not in defaults:
+                raise ValueError(f"recipe {name!r}: unknown setting {key!r}; known: "
+                                 f"{', '.join(sorted(set(defaults) - FIXED_SETTINGS))}")
+        for key, value in settings.items():
+            if config.get(key) == defaults[key]:
+                config[key] = value
+        config["stages"] = [dict(stage) for stage in chosen.get("stages") or [{"from_step": 0}]]
+        if config["steps"] == defaults["steps"]:
+            config["steps"] = int(chosen["steps"])
 
     def _stage_optimizer(self, index: int) -> Optimizer:
         base, self.config = self.config, self.schedule.config(index)
