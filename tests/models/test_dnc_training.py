@@ -36,6 +36,26 @@ def test_registered_experiments_take_a_step(task, model):
     assert np.isfinite(experiment.train_step(0)["loss"])
 
 
+def test_sequence_curriculum_adds_a_sequence_every_stage():
+    from tinyaug.experiments.allocation_curriculum import sequences_at
+    assert [sequences_at(step, 4, 300) for step in (0, 99, 100, 199, 200, 299, 300, 5000)] == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert sequences_at(7, 4, 0) == 4 and sequences_at(0, 1, 300) == 1
+    with pytest.raises(ValueError, match="curriculum_steps"):
+        sequences_at(0, 4, -1)
+
+
+@pytest.mark.parametrize("model", ["dnc", "ntm", "lstm"])
+def test_curriculum_trains_on_fewer_sequences_and_evaluates_on_all(model):
+    small = dict(sequences=3, min_length=1, max_length=2, curriculum_steps=20, batch_size=2)
+    small.update(hidden_size=8) if model == "lstm" else small.update(memory="6x8", controller_size=8)
+    experiment, config = build_experiment("allocation", model, small)
+    assert [experiment.training_task(step).sequences for step in (0, 9, 10, 19, 20)] == [1, 1, 2, 2, 3]
+    first = experiment.training_task(0).batch(4, np.random.default_rng(0))
+    assert (first[2].sum(axis=0) <= 2).all()                         # one sequence of ≤ 2 vectors
+    assert np.isfinite(experiment.train_step(0)["loss"])
+    assert experiment.task_generator.sequences == 3                  # evaluation keeps the full task
+
+
 def test_repeat_copy_has_deepmind_defaults():
     _, config = build_experiment("repeat-copy", "dnc", {})
     expected = dict(bits=4, min_length=1, max_length=2, min_repeats=1, max_repeats=2, batch_size=16,

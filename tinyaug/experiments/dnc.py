@@ -6,8 +6,8 @@ deepmind/dnc's released training setup (``repeat-copy/dnc``).
 Model settings (``--set key=value``): ``controller`` (``lstm`` | ``feedforward``),
 ``controller_size``, ``memory`` (``ROWSxWIDTH``), ``read_heads``, ``write_heads``, ``clip``
 (controller output and logits clipped to ±clip, 0 = off), ``fused`` (allocation and link update
-as single ops), ``masked_lookup`` and ``deallocate`` (Csordás & Schmidhuber 2019's masked
-content lookup and de-allocation, departures, off by default). ``DNC_DEFAULTS`` are deepmind/dnc's released training defaults (LSTM 64,
+as single ops), ``masked_lookup``, ``deallocate`` and ``sharpen_links`` (Csordás & Schmidhuber
+2019's masked content lookup, de-allocation and sharpened links, departures, off by default). ``DNC_DEFAULTS`` are deepmind/dnc's released training defaults (LSTM 64,
 memory 16 × 16, 4 read heads, 1 write head, clip 20, RMSProp lr 1e-4 ε 1e-10, global-norm clip
 50, batch 16). ``optimizer=rmsprop-tf`` is that RMSProp (TensorFlow's: decay 0.9, no momentum,
 not centred, ε 1e-10); the other optimizers are the shared ones.
@@ -25,6 +25,7 @@ from .. import optim
 from ..models.dnc import DNC
 from ..models.ntm import NTM
 from ..training.experiment import register
+from .allocation_curriculum import SequenceCurriculum
 from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 from .lstm import LSTMExperiment
 from .ntm import NTM_DEFAULTS, parse_memory
@@ -32,7 +33,7 @@ from .ntm import NTM_DEFAULTS, parse_memory
 DNC_DEFAULTS = {"controller": "lstm", "controller_size": 64, "memory": "16x16", "read_heads": 4,
                 "write_heads": 1, "clip": 20.0, "fused": True, "optimizer": "rmsprop-tf",
                 "lr": 1e-4, "clip_norm": 50.0, "clip_value": 0.0, "batch_size": 16,
-                "masked_lookup": False, "deallocate": False}
+                "masked_lookup": False, "deallocate": False, "sharpen_links": False}
 
 
 def make_rmsprop_tf(params, lr: float) -> optim.RMSProp:
@@ -53,7 +54,8 @@ class DNCExperiment(SequenceExperiment):
                    memory_width=width, read_heads=int(self.config["read_heads"]),
                    write_heads=int(self.config["write_heads"]), clip=float(self.config["clip"]),
                    fused=bool(self.config["fused"]), masked_lookup=bool(self.config["masked_lookup"]),
-                   deallocate=bool(self.config["deallocate"]), rng=rng)
+                   deallocate=bool(self.config["deallocate"]),
+                   sharpen_links=bool(self.config["sharpen_links"]), rng=rng)
 
     def make_optimizer(self) -> optim.Optimizer:
         if self.config.get("optimizer") == "rmsprop-tf":
@@ -122,7 +124,7 @@ def evaluate_fresh(experiment: SequenceExperiment, sequences: int, rng: np.rando
 
 
 @register
-class AllocationDNC(DNCExperiment):
+class AllocationDNC(SequenceCurriculum, DNCExperiment):
     """The memory allocation test (``tinyaug.tasks.allocation``): 4 sequences of 4–8 vectors
     of 8 bits, memory 16 × 16, deepmind/dnc's model; Adam 1e-3, global-norm clip 10, batch 16
     (the recipe that solved the smaller version in 6,000 steps). docs/sections/dnc.md."""
@@ -156,7 +158,7 @@ class RepeatCopyDNC(DNCExperiment):
 
 
 @register
-class AllocationNTM(SequenceExperiment):
+class AllocationNTM(SequenceCurriculum, SequenceExperiment):
     """The NTM baseline on the allocation test: the same memory (16 × 16), LSTM 64, one read
     and one write head, the same optimizer as ``allocation/dnc``."""
     task = "allocation"
@@ -179,7 +181,7 @@ class AllocationNTM(SequenceExperiment):
 
 
 @register
-class AllocationLSTM(LSTMExperiment):
+class AllocationLSTM(SequenceCurriculum, LSTMExperiment):
     """The LSTM baseline on the allocation test (1 × 128, Adam 1e-3, batch 16)."""
     task = "allocation"
     defaults = {"steps": 6000, "eval_every": 250, "log_every": 50, "memory": "16x16"}
