@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+import tinyaug.experiments  # noqa: F401  (registers the experiments when this file runs alone)
 from tinyaug.training.loop import build_experiment
 
 
@@ -54,6 +55,19 @@ def test_curriculum_trains_on_fewer_sequences_and_evaluates_on_all(model):
     assert (first[2].sum(axis=0) <= 2).all()                         # one sequence of ≤ 2 vectors
     assert np.isfinite(experiment.train_step(0)["loss"])
     assert experiment.task_generator.sequences == 3                  # evaluation keeps the full task
+
+
+def test_stages_lower_the_learning_rate_and_cannot_change_the_model():
+    small = dict(memory="6x8", controller_size=8, sequences=2, min_length=1, max_length=2, batch_size=2)
+    experiment, _ = build_experiment("allocation", "dnc", dict(
+        small, stages=[{"from_step": 0}, {"from_step": 2, "lr": 1e-4}]))
+    rates = []
+    for step in range(4):
+        experiment.train_step(step)
+        rates.append(experiment.optimizer.lr)
+    assert rates == [1e-3, 1e-3, 1e-4, 1e-4]
+    with pytest.raises(ValueError, match="deallocate"):
+        build_experiment("allocation", "dnc", dict(small, stages=[{"from_step": 0}, {"from_step": 2, "deallocate": True}]))
 
 
 def test_repeat_copy_has_deepmind_defaults():

@@ -24,7 +24,9 @@ import numpy as np
 from .. import optim
 from ..models.dnc import DNC
 from ..models.ntm import NTM
+from ..tasks import TASKS
 from ..training.experiment import register
+from ..training.stages import StagedExperiment
 from .allocation_curriculum import SequenceCurriculum
 from .sequence import SequenceExperiment, bits_per_sequence, wrong_bits_per_sequence
 from .lstm import LSTMExperiment
@@ -33,7 +35,11 @@ from .ntm import NTM_DEFAULTS, parse_memory
 DNC_DEFAULTS = {"controller": "lstm", "controller_size": 64, "memory": "16x16", "read_heads": 4,
                 "write_heads": 1, "clip": 20.0, "fused": True, "optimizer": "rmsprop-tf",
                 "lr": 1e-4, "clip_norm": 50.0, "clip_value": 0.0, "batch_size": 16,
-                "masked_lookup": False, "deallocate": False, "sharpen_links": False}
+                "masked_lookup": False, "deallocate": False, "sharpen_links": False, "stages": []}
+
+#: DNC settings read once, when the model is built: a stage (``stages``) cannot change them.
+BUILT_ONCE = frozenset({"controller", "controller_size", "memory", "read_heads", "write_heads", "clip",
+                        "fused", "masked_lookup", "deallocate", "sharpen_links", "dtype"})
 
 
 def make_rmsprop_tf(params, lr: float) -> optim.RMSProp:
@@ -41,11 +47,23 @@ def make_rmsprop_tf(params, lr: float) -> optim.RMSProp:
     return optim.RMSProp(params, lr=lr, decay=0.9, momentum=0.0, eps=1e-10, centered=False)
 
 
-class DNCExperiment(SequenceExperiment):
-    """Builds a ``DNC`` from the config; the task, loss and metrics are shared."""
+class DNCExperiment(StagedExperiment, SequenceExperiment):
+    """Builds a ``DNC`` from the config; the task, loss and metrics are shared. ``stages``
+    (``tinyaug.training.stages``): settings that change at given steps, e.g. a lower learning
+    rate for the last steps."""
 
     model_name = "dnc"
     defaults = dict(DNC_DEFAULTS)
+
+    def __init__(self, config: dict, rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        task_settings = frozenset(TASKS[self.task].defaults if self.task in TASKS else ())
+        self.setup_stages(config, fixed=BUILT_ONCE | task_settings)
+
+    def train_step(self, step: int) -> dict[str, float]:
+        if self.apply_stage(step) is not None:
+            self.optimizer.lr = float(self.config["lr"])   # a stage's learning rate, also on resume
+        return super().train_step(step)
 
     def build_model(self, input_size: int, output_size: int, rng: np.random.Generator) -> DNC:
         rows, width = parse_memory(self.config["memory"])
