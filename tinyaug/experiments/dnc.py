@@ -230,19 +230,3 @@ def comparison_figure(path: str, runs: dict[str, str], metric: str = "eval_bits_
         batch = int(stored.get("config", stored).get("batch_size", 1))
         curves[label] = (columns["step"] * batch, columns[metric])
     return learning_curves_figure(path, curves, metric, xlabel="training sequences", title=title, target=0.1)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tinyaug.experiments.dnc OUT.png LABEL=RUN_DIR ...``: the comparison figure."""
-    import sys
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2 or any("=" not in item for item in args[1:]):
-        print("usage: python -m tinyaug.experiments.dnc OUT.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]")
-        return 2
-    runs = dict(item.split("=", 1) for item in args[1:])
-    print(comparison_figure(args[0], runs, title="memory allocation test"))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
