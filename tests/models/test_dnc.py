@@ -8,7 +8,8 @@ import tinyaug as ta
 from tinyaug.models.dnc import (DNC, DNCCell, allocate, allocate_composite, content_weighting,
                                 content_weighting_composite, interface_size, link_update,
                                 link_update_composite, parse_interface, parse_interface_composite,
-                                retention, update_precedence, update_usage)
+                                retention, sharpen, sharpen_composite, update_precedence, update_usage)
+from tinyaug.models.dnc.sharpness import SHARPEN_EPS
 from tests.opcases.dnc import distinct_usages
 
 
@@ -215,10 +216,11 @@ def test_bad_settings_and_shapes_name_what_is_wrong(rng):
         DNC(3, 2, memory_rows=5)(ta.tensor(np.zeros((4, 2, 2), np.float32)))
 
 
-@pytest.mark.parametrize("masked_lookup,deallocate", [(True, False), (False, True), (True, True)])
-def test_csordas_options_fused_matches_composite_and_gradchecks(rng, masked_lookup, deallocate):
+@pytest.mark.parametrize("masked_lookup,deallocate,sharpen_links", [
+    (True, False, False), (False, True, False), (False, False, True), (True, True, True)])
+def test_csordas_options_fused_matches_composite_and_gradchecks(rng, masked_lookup, deallocate, sharpen_links):
     options = dict(controller_size=4, memory_rows=5, memory_width=3, read_heads=2, clip=0.0,
-                   masked_lookup=masked_lookup, deallocate=deallocate)
+                   masked_lookup=masked_lookup, deallocate=deallocate, sharpen_links=sharpen_links)
     inputs = rng.standard_normal((4, 2, 3))
     results = []
     for fused in (True, False):
@@ -229,7 +231,7 @@ def test_csordas_options_fused_matches_composite_and_gradchecks(rng, masked_look
     for fused, composite in zip(*results):
         np.testing.assert_allclose(fused, composite, atol=1e-10, rtol=1e-10)
     ta.gradcheck(lambda x: model(x), [inputs[:3]])
-    assert model.cell.interface.size == interface_size(3, 2, 1, masked=masked_lookup)
+    assert model.cell.interface.size == interface_size(3, 2, 1, masked=masked_lookup, sharpen=sharpen_links)
 
 
 def test_deallocation_erases_freed_rows():
@@ -255,3 +257,60 @@ def test_deallocation_erases_freed_rows():
     memory = ta.to_numpy(new_state[1])[0]
     np.testing.assert_allclose(memory[1], 0.0, atol=1e-12)
     np.testing.assert_allclose(memory[[0, 2, 3]], 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("writes", [1, 2])
+def test_fused_sharpen_matches_composite(rng, writes):
+    weights = rng.dirichlet(np.ones(6), size=(3, writes, 4)) * rng.uniform(0, 1, (3, writes, 4, 1))
+    weights[0, 0, 1] = 0.0                                   # nothing linked: S gives the uniform weighting
+    inputs = [ta.tensor(weights, requires_grad=True), ta.tensor(rng.uniform(1, 6, (3, writes, 4)), requires_grad=True)]
+    _assert_same(_grads(sharpen, inputs, np.random.default_rng(4)),
+                 _grads(sharpen_composite, inputs, np.random.default_rng(4)))
+
+
+def test_sharpen_is_the_normalised_power():
+    """S(d, s) = (d + ε)^s / Σ (d + ε)^s: s = 1 renormalises, a large s picks the largest entry,
+    and the result sums to 1 even when d sums to less (Csordás & Schmidhuber 2019)."""
+    d = np.array([[0.1, 0.3, 0.0, 0.2]])
+    for s in (1.0, 2.5):
+        expected = (d + SHARPEN_EPS) ** s / ((d + SHARPEN_EPS) ** s).sum(-1, keepdims=True)
+        np.testing.assert_allclose(ta.to_numpy(sharpen(ta.tensor(d), ta.tensor(np.array([s])))), expected, rtol=1e-12)
+    np.testing.assert_allclose(ta.to_numpy(sharpen(ta.tensor(d), ta.tensor(np.array([200.0])))), [[0, 1, 0, 0]],
+                               atol=1e-12)
+    with pytest.raises(ta.ShapeError, match="FusedSharpen"):
+        sharpen(ta.tensor(np.zeros((2, 3, 4))), ta.tensor(np.ones((2, 4))))
+
+
+def test_sharpened_links_read_the_next_row_more_sharply():
+    """A link chain 0 → 1 → 2 blurred by a noisy write: with a sharpness above 1 the forward
+    weighting from row 0 puts more of its mass on row 1 than the plain normalised one."""
+    link = np.zeros((1, 1, 4, 4))
+    link[0, 0, 1, 0], link[0, 0, 2, 1] = 0.7, 0.8
+    link[0, 0, 3, 0] = 0.2                                    # noise: a weak link 0 → 3
+    forward = link[:, :, None, :, :] @ np.array([1.0, 0, 0, 0])     # f = L w^r, (1, 1, 1, 4)
+    plain = ta.to_numpy(sharpen(ta.tensor(forward), ta.tensor(np.ones((1, 1, 1)))))
+    sharp = ta.to_numpy(sharpen(ta.tensor(forward), ta.tensor(np.full((1, 1, 1), 4.0))))
+    assert plain.argmax() == sharp.argmax() == 1 and sharp[..., 1] > plain[..., 1] + 0.1
+
+
+@pytest.mark.parametrize("reads,writes", [(4, 1), (1, 3), (2, 2)])
+def test_fused_usage_matches_composite(rng, reads, writes):
+    from tests.opcases.dnc import _usage_inputs, usage_composite
+    from tinyaug.models.dnc import retention_and_usage
+    arrays = _usage_inputs(reads, writes)(rng)
+    arrays[0][0, 0] = 1.0                                     # a free gate of exactly 1 on a read weighting of 1:
+    arrays[1][0, 0] = np.eye(arrays[1].shape[2])[2]           # ψ = 0 there (the backward never divides by it)
+    inputs = [ta.tensor(a, requires_grad=True) for a in arrays]
+    _assert_same(_grads(retention_and_usage, inputs, np.random.default_rng(6)),
+                 _grads(usage_composite, inputs, np.random.default_rng(6)))
+
+
+@pytest.mark.parametrize("reads,writes", [(4, 1), (2, 2)])
+def test_fused_read_weightings_match_composite(rng, reads, writes):
+    from tests.opcases.dnc import _read_inputs
+    from tinyaug.models.dnc import read_weightings, read_weightings_composite
+    inputs = [ta.tensor(a, requires_grad=True) for a in _read_inputs(reads, writes)(rng)]
+    _assert_same(_grads(read_weightings, inputs, np.random.default_rng(7)),
+                 _grads(read_weightings_composite, inputs, np.random.default_rng(7)))
+    with pytest.raises(ta.ShapeError, match="FusedReadWeightings"):
+        read_weightings(*(ta.tensor(np.zeros(s)) for s in ((1, 2, 3), (1, 2, 4), (1, 2, 2, 4), (1, 2, 2, 4))))

@@ -9,11 +9,12 @@ read vectors r (B, R, W))`` with R read heads and H write heads.
 One step, in the paper's order:
 
 1. controller input [x_t; r_{t−1}], output h_t; interface ξ_t = W_ξ h_t (``interface.py``);
-2. retention ψ_t and usage u_t from the free gates and last step's weightings (``allocation.py``);
+2. retention ψ_t and usage u_t from the free gates and last step's weightings (``allocation.py``;
+   one op when ``fused``: ``usage.py``);
 3. write weighting w^w = g^w (g^a a + (1 − g^a) c^w), c^w = C(M_{t−1}, k^w, β^w);
 4. erase-then-add write M_t = M_{t−1} ∘ (1 − w^w eᵀ) + w^w vᵀ (the NTM's ``write`` op);
 5. link L_t and precedence p_t (``linkage.py``), forward/backward weightings f, b;
-6. read weightings w^{r,i} = π_b b + π_c c + π_f f with c = C(M_t, k^{r,i}, β^{r,i});
+6. read weightings w^{r,i} = π_b b + π_c c + π_f f with c = C(M_t, k^{r,i}, β^{r,i}) (``reading.py``);
 7. read vectors r^i = M_tᵀ w^{r,i}; output y_t = W_y h_t + W_r [r^1; …; r^R] (one ``Linear`` on
    [h_t; r_t]).
 
@@ -22,7 +23,9 @@ One step, in the paper's order:
 
 Departures (off by default; Csordás & Schmidhuber, ICLR 2019, "DNC-MD"): ``masked_lookup``
 adds a σ key mask per head to ξ_t and looks up softmax(β cos(k ∘ m, M[i] ∘ m));
-``deallocate`` erases freed content: M_t = M_{t−1} ∘ ψ_t 1ᵀ ∘ (1 − w^w eᵀ) + w^w vᵀ.
+``deallocate`` erases freed content: M_t = M_{t−1} ∘ ψ_t 1ᵀ ∘ (1 − w^w eᵀ) + w^w vᵀ;
+``sharpen_links`` sharpens the forward and backward weightings, f ← S(f, s^f), b ← S(b, s^b)
+with S(d, s) = (d + ε)^s / Σ (d + ε)^s and s = oneplus(ŝ) from ξ_t (``sharpness.py``).
 """
 from __future__ import annotations
 
@@ -40,6 +43,9 @@ from .allocation import retention, update_usage, write_allocations
 from .content import content_weighting, content_weighting_composite, masked_content_weighting
 from .interface import DNCInterface
 from .linkage import link_update, link_update_composite, update_precedence
+from .reading import read_weightings, read_weightings_composite
+from .sharpness import sharpen, sharpen_composite
+from .usage import retention_and_usage
 
 
 def _check_setting(name: str, value, minimum: int = 1) -> int:
@@ -60,7 +66,7 @@ class DNCCell(Module):
     def __init__(self, input_size: int, output_size: int, controller: str = "lstm",
                  controller_size: int = 64, memory_rows: int = 16, memory_width: int = 16,
                  read_heads: int = 4, write_heads: int = 1, clip: float = 20.0, fused: bool = True,
-                 masked_lookup: bool = False, deallocate: bool = False,
+                 masked_lookup: bool = False, deallocate: bool = False, sharpen_links: bool = False,
                  rng: np.random.Generator | None = None, dtype=None) -> None:
         super().__init__()
         rng = rng or init.default_rng()
@@ -75,6 +81,7 @@ class DNCCell(Module):
             raise ValueError(f"DNCCell: clip must be ≥ 0 (0 = off), got {clip!r}")
         self.clip, self.fused, self.controller_kind = float(clip), fused, controller
         self.masked_lookup, self.deallocate = bool(masked_lookup), bool(deallocate)
+        self.sharpen_links = bool(sharpen_links)
         controller_input = input_size + read_heads * memory_width                # [x_t; r_{t−1}]
         if controller == "lstm":
             self.controller = LSTMCell(controller_input, controller_size, rng=rng, dtype=dtype)
@@ -83,7 +90,8 @@ class DNCCell(Module):
         else:
             raise ValueError(f"DNCCell: controller must be 'lstm' or 'feedforward', got {controller!r}")
         self.interface = DNCInterface(controller_size, memory_width, read_heads, write_heads,
-                                      fused=fused, masked=masked_lookup, rng=rng, dtype=dtype)
+                                      fused=fused, masked=masked_lookup, sharpen=self.sharpen_links,
+                                      rng=rng, dtype=dtype)
         self.output_layer = Linear(controller_size + read_heads * memory_width, output_size,
                                    rng=rng, dtype=dtype)                        # y = W_y h + W_r r
 
@@ -118,8 +126,11 @@ class DNCCell(Module):
             hidden = ops.clip(hidden, -self.clip, self.clip)
         xi = self.interface(hidden)                                               # ξ_t
         # dynamic memory allocation (Methods): ψ_t, u_t, a_t
-        retention_vector = retention(xi.free_gates, read_weights)
-        usage = update_usage(usage, write_weights, retention_vector)
+        if self.fused:
+            retention_vector, usage = retention_and_usage(xi.free_gates, read_weights, usage, write_weights)
+        else:
+            retention_vector = retention(xi.free_gates, read_weights)
+            usage = update_usage(usage, write_weights, retention_vector)
         allocation_gate = xi.allocation_gates[:, :, None]
         write_gate = xi.write_gates[:, :, None]
         allocation = write_allocations(usage, xi.allocation_gates * xi.write_gates, fused=self.fused)
@@ -136,17 +147,17 @@ class DNCCell(Module):
         links = link_update if self.fused else link_update_composite
         link, forward_weights, backward_weights = links(link, precedence, write_weights, read_weights)
         precedence = update_precedence(precedence, write_weights)
+        if self.sharpen_links:                                                    # Csordás & Schmidhuber
+            sharpened = sharpen if self.fused else sharpen_composite
+            forward_weights = sharpened(forward_weights, xi.forward_sharpness)
+            backward_weights = sharpened(backward_weights, xi.backward_sharpness)
         # read weightings (Methods): π_b b + π_c c + π_f f, content on M_t
         if self.masked_lookup:
             read_content = masked_content_weighting(memory, xi.read_keys, xi.read_strengths, xi.read_masks)
         else:
             read_content = content(memory, xi.read_keys, xi.read_strengths)
-        writes = self.write_heads
-        modes = xi.read_modes                                                     # (B, R, 1 + 2H)
-        read_weights = modes[:, :, writes, None] * read_content
-        for head in range(writes):
-            read_weights = (read_weights + modes[:, :, head, None] * backward_weights[:, head]
-                            + modes[:, :, writes + 1 + head, None] * forward_weights[:, head])
+        mix = read_weightings if self.fused else read_weightings_composite
+        read_weights = mix(xi.read_modes, read_content, forward_weights, backward_weights)
         reads = read(memory, read_weights)                                        # r^i = M_tᵀ w^{r,i}
         reads_flat = ops.reshape(reads, batch, self.read_heads * self.memory_width)
         details = {"interface": xi, "allocation": allocation, "usage": usage,
@@ -168,4 +179,5 @@ class DNCCell(Module):
         return (f"{self.input_size}, {self.output_size}, controller={self.controller_kind!r}, "
                 f"memory={self.memory_rows}x{self.memory_width}, read_heads={self.read_heads}, "
                 f"write_heads={self.write_heads}, clip={self.clip}, fused={self.fused}, "
-                f"masked_lookup={self.masked_lookup}, deallocate={self.deallocate}")
+                f"masked_lookup={self.masked_lookup}, deallocate={self.deallocate}, "
+                f"sharpen_links={self.sharpen_links}")

@@ -14,6 +14,8 @@
 | allocation gates g^{a,h} | (B, H) | σ |
 | write gates g^{w,h} | (B, H) | σ |
 | read modes π^i | (B, R, 1 + 2H) | softmax: [backward per write head, content, forward per write head] |
+| key masks (``masked`` only) | (B, R, W), (B, H, W) | σ |
+| link sharpnesses s^f, s^b (``sharpen`` only) | (B, H, R) each | oneplus |
 
 Size R·W + 3W + 5R + 3 for one write head (the paper's), R·W + H(3W + 3) + R(3 + 2H) in general.
 
@@ -48,13 +50,18 @@ class Interface(NamedTuple):
     read_modes: Tensor
     read_masks: Tensor | None = None     # masked lookup only (Csordás & Schmidhuber 2019)
     write_masks: Tensor | None = None
+    forward_sharpness: Tensor | None = None   # sharpened links only (Csordás & Schmidhuber 2019)
+    backward_sharpness: Tensor | None = None
 
 
-def interface_size(word_size: int, read_heads: int, write_heads: int, masked: bool = False) -> int:
+def interface_size(word_size: int, read_heads: int, write_heads: int, masked: bool = False,
+                   sharpen: bool = False) -> int:
     """Length of ξ_t: R·W + H(3W + 3) + R(3 + 2H) (= R·W + 3W + 5R + 3 for H = 1), plus
-    (R + H)·W key masks with ``masked`` (Csordás & Schmidhuber 2019, a departure)."""
+    (R + H)·W key masks with ``masked`` and 2·H·R link sharpnesses with ``sharpen``
+    (Csordás & Schmidhuber 2019, departures)."""
     size = read_heads * word_size + write_heads * (3 * word_size + 3) + read_heads * (3 + 2 * write_heads)
-    return size + (read_heads + write_heads) * word_size * bool(masked)
+    return (size + (read_heads + write_heads) * word_size * bool(masked)
+            + 2 * write_heads * read_heads * bool(sharpen))
 
 
 def oneplus(x: Tensor) -> Tensor:
@@ -62,31 +69,37 @@ def oneplus(x: Tensor) -> Tensor:
     return 1.0 + ops.softplus(x)
 
 
-def _layout(word: int, reads: int, writes: int, masked: bool = False) -> list[tuple[str, tuple[int, ...], str]]:
+def _layout(word: int, reads: int, writes: int, masked: bool = False,
+            sharpen: bool = False) -> list[tuple[str, tuple[int, ...], str]]:
     """(name, shape after the batch axis, activation) of each part of ξ_t, in order; with
-    ``masked``, σ key masks for the read and write heads at the end."""
+    ``masked``, σ key masks for the read and write heads at the end; then with ``sharpen``,
+    oneplus sharpnesses of the forward and backward weightings, (H, R) each."""
     masks = [("read_masks", (reads, word), "sigmoid"), ("write_masks", (writes, word), "sigmoid")]
+    sharpness = [("forward_sharpness", (writes, reads), "oneplus"),
+                 ("backward_sharpness", (writes, reads), "oneplus")]
     return [("read_keys", (reads, word), "none"), ("read_strengths", (reads,), "oneplus"),
             ("write_keys", (writes, word), "none"), ("write_strengths", (writes,), "oneplus"),
             ("erase", (writes, word), "sigmoid"), ("write_vectors", (writes, word), "none"),
             ("free_gates", (reads,), "sigmoid"), ("allocation_gates", (writes,), "sigmoid"),
             ("write_gates", (writes,), "sigmoid"),
-            ("read_modes", (reads, 1 + 2 * writes), "softmax")] + (masks if masked else [])
+            ("read_modes", (reads, 1 + 2 * writes), "softmax")] + (masks if masked else []) + (
+                sharpness if sharpen else [])
 
 
-def _check(op: str, xi, word: int, reads: int, writes: int, masked: bool = False) -> None:
-    size = interface_size(word, reads, writes, masked)
+def _check(op: str, xi, word: int, reads: int, writes: int, masked: bool = False,
+           sharpen: bool = False) -> None:
+    size = interface_size(word, reads, writes, masked, sharpen)
     if xi.ndim != 2 or xi.shape[1] != size:
         raise ShapeError(f"{op}: ξ must be (batch, {size}) for word size {word}, {reads} read and "
                          f"{writes} write heads, got shape {tuple(xi.shape)}")
 
 
 def parse_interface_composite(xi: Tensor, word_size: int, read_heads: int, write_heads: int,
-                              masked: bool = False) -> Interface:
+                              masked: bool = False, sharpen: bool = False) -> Interface:
     """ξ_t (B, S) -> ``Interface`` from engine ops (slices, reshapes, activations)."""
-    _check("parse_interface_composite", xi, word_size, read_heads, write_heads, masked)
-    parts, position = [], 0
-    for _, shape, activation in _layout(word_size, read_heads, write_heads, masked):
+    _check("parse_interface_composite", xi, word_size, read_heads, write_heads, masked, sharpen)
+    parts, position = {}, 0
+    for name, shape, activation in _layout(word_size, read_heads, write_heads, masked, sharpen):
         count = int(np.prod(shape))
         part = ops.reshape(xi[:, position:position + count], xi.shape[0], *shape)
         position += count
@@ -96,22 +109,24 @@ def parse_interface_composite(xi: Tensor, word_size: int, read_heads: int, write
             part = ops.sigmoid(part)
         elif activation == "softmax":
             part = ops.softmax(part, axis=-1)
-        parts.append(part)
-    return Interface(*parts)
+        parts[name] = part
+    return Interface(**parts)
 
 
 class FusedInterface(Function):
     """``parse_interface_composite`` as one op: input ξ (B, S); ten outputs (the
-    ``Interface`` parts; twelve with ``masked``). Attributes ``word_size``, ``read_heads``,
-    ``write_heads``, ``masked``."""
+    ``Interface`` parts; two more with ``masked``, two more with ``sharpen``). Attributes
+    ``word_size``, ``read_heads``, ``write_heads``, ``masked``, ``sharpen``."""
 
     masked = False
+    sharpen = False
 
     def forward(self, xi):
         xp = self.xp
-        _check("FusedInterface", xi, self.word_size, self.read_heads, self.write_heads, self.masked)
+        _check("FusedInterface", xi, self.word_size, self.read_heads, self.write_heads, self.masked,
+               self.sharpen)
         batch, position = xi.shape[0], 0
-        self.layout = _layout(self.word_size, self.read_heads, self.write_heads, self.masked)
+        self.layout = _layout(self.word_size, self.read_heads, self.write_heads, self.masked, self.sharpen)
         outputs = []
         for _, shape, activation in self.layout:
             count = int(np.prod(shape))
@@ -147,29 +162,32 @@ class FusedInterface(Function):
 
 
 def parse_interface(xi: Tensor, word_size: int, read_heads: int, write_heads: int,
-                    masked: bool = False) -> Interface:
+                    masked: bool = False, sharpen: bool = False) -> Interface:
     """ξ_t (B, S) -> ``Interface`` by the fused op (same numbers as the composite)."""
-    return Interface(*FusedInterface.apply(xi, word_size=word_size, read_heads=read_heads,
-                                           write_heads=write_heads, masked=masked))
+    parts = FusedInterface.apply(xi, word_size=word_size, read_heads=read_heads,
+                                 write_heads=write_heads, masked=masked, sharpen=sharpen)
+    names = [name for name, _, _ in _layout(word_size, read_heads, write_heads, masked, sharpen)]
+    return Interface(**dict(zip(names, parts)))
 
 
 class DNCInterface(Module):
     """controller output h (B, C) -> ``Interface`` (see the module docstring for the parts).
     ``fused``: parse ξ_t with one op (``FusedInterface``) or with engine ops; ``masked``: also
-    key masks (Csordás & Schmidhuber 2019)."""
+    key masks; ``sharpen``: also link sharpnesses (Csordás & Schmidhuber 2019)."""
 
     def __init__(self, controller_size: int, word_size: int, read_heads: int, write_heads: int,
-                 fused: bool = True, masked: bool = False, rng: np.random.Generator | None = None,
-                 dtype=None) -> None:
+                 fused: bool = True, masked: bool = False, sharpen: bool = False,
+                 rng: np.random.Generator | None = None, dtype=None) -> None:
         super().__init__()
         self.word_size, self.read_heads, self.write_heads = word_size, read_heads, write_heads
-        self.fused, self.masked = fused, masked
-        self.size = interface_size(word_size, read_heads, write_heads, masked)
+        self.fused, self.masked, self.sharpen = fused, masked, sharpen
+        self.size = interface_size(word_size, read_heads, write_heads, masked, sharpen)
         self.projection = Linear(controller_size, self.size, rng=rng, dtype=dtype)   # ξ_t = W_ξ h_t
 
     def forward(self, hidden: Tensor) -> Interface:
         parse = parse_interface if self.fused else parse_interface_composite
-        return parse(self.projection(hidden), self.word_size, self.read_heads, self.write_heads, self.masked)
+        return parse(self.projection(hidden), self.word_size, self.read_heads, self.write_heads,
+                     self.masked, self.sharpen)
 
     def extra_repr(self) -> str:
         return f"size={self.size}, read_heads={self.read_heads}, write_heads={self.write_heads}"
