@@ -102,10 +102,10 @@ def test_a_resumed_recipe_run_keeps_what_config_json_recorded(tmp_path):
 
 
 def test_zero_vector_fraction_zeroes_one_vector_anywhere_in_input_and_target():
-    from tinyaug.experiments.ntm import _ZeroVectorAnywhere
+    from tinyaug.experiments.ntm import _ZeroVector
     from tinyaug.tasks import make_task
     copy = make_task("copy", min_length=1, max_length=6)
-    inputs, targets, mask = _ZeroVectorAnywhere(copy, 1.0).batch(400, np.random.default_rng(0))
+    inputs, targets, mask = _ZeroVector(copy, 1.0, "anywhere").batch(400, np.random.default_rng(0))
     positions = []
     for index in range(400):
         length = int(mask[:, index].sum())
@@ -118,7 +118,7 @@ def test_zero_vector_fraction_zeroes_one_vector_anywhere_in_input_and_target():
         assert inputs[length, index, 8] == 1.0  # the delimiter is untouched
     # first, middle and last positions all occur
     assert min(positions) == 0.0 and max(positions) == 1.0 and 0.2 < np.mean(positions) < 0.8
-    untouched = _ZeroVectorAnywhere(copy, 0.0).batch(400, np.random.default_rng(0))[0]
+    untouched = _ZeroVector(copy, 0.0, "anywhere").batch(400, np.random.default_rng(0))[0]
     np.testing.assert_array_equal(untouched, copy.batch(400, np.random.default_rng(0))[0])
     with pytest.raises(ValueError, match="zero_vector_fraction applies to copy only"):
         from tinyaug.experiments.ntm import RepeatCopyNTM
@@ -128,10 +128,10 @@ def test_zero_vector_fraction_zeroes_one_vector_anywhere_in_input_and_target():
 
 
 def test_zero_last_fraction_zeroes_the_last_vector_in_input_and_target():
-    from tinyaug.experiments.ntm import _ZeroVectorAnywhere
+    from tinyaug.experiments.ntm import _ZeroVector
     from tinyaug.tasks import make_task
     copy = make_task("copy", min_length=1, max_length=6)
-    inputs, targets, mask = _ZeroVectorAnywhere(copy, 1.0, last_only=True).batch(100, np.random.default_rng(0))
+    inputs, targets, mask = _ZeroVector(copy, 1.0, "last").batch(100, np.random.default_rng(0))
     for index in range(100):
         length = int(mask[:, index].sum())
         assert not inputs[length - 1, index, :8].any() and inputs[length, index, 8] == 1.0
@@ -139,4 +139,4 @@ def test_zero_last_fraction_zeroes_the_last_vector_in_input_and_target():
     config = tiny_config(recipe="", zero_last_fraction=1.0, batch_size=4, steps=2)
     experiment = CopyNTM(config, np.random.default_rng(0))
     experiment.train_step(0)  # runs with the wrapper in place, and takes it off again
-    assert not isinstance(experiment.task_generator, _ZeroVectorAnywhere)
+    assert not isinstance(experiment.task_generator, _ZeroVector)

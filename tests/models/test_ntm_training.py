@@ -70,10 +70,10 @@ def test_lr_decay_state_survives_a_checkpoint_round_trip():
 
 
 def test_zero_first_fraction_zeroes_the_first_vector_in_input_and_target():
-    from tinyaug.experiments.ntm import _ZeroFirstVector
+    from tinyaug.experiments.ntm import _ZeroVector
     from tinyaug.tasks import make_task
     copy = make_task("copy", min_length=1, max_length=5)
-    inputs, targets, mask = _ZeroFirstVector(copy, 1.0).batch(50, np.random.default_rng(0))
+    inputs, targets, mask = _ZeroVector(copy, 1.0, "first").batch(50, np.random.default_rng(0))
     assert not inputs[0, :, :8].any()
     first_output = np.argmax(mask > 0, axis=0)
     assert not targets[first_output, np.arange(50)].any()
@@ -81,7 +81,7 @@ def test_zero_first_fraction_zeroes_the_first_vector_in_input_and_target():
     for index in range(50):
         length = int(mask[:, index].sum())
         np.testing.assert_array_equal(targets[length + 1:2 * length + 1, index], inputs[:length, index, :8])
-    untouched, _, _ = _ZeroFirstVector(copy, 0.0).batch(50, np.random.default_rng(0))
+    untouched, _, _ = _ZeroVector(copy, 0.0, "first").batch(50, np.random.default_rng(0))
     assert untouched[0, :, :8].any()
     with pytest.raises(ValueError, match="copy only"):
         config = {**LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), "zero_first_fraction": 0.5,

@@ -137,25 +137,15 @@ class NTMExperiment(StagedExperiment, SequenceExperiment):
             # A batch padded to the longest of 16 uniform lengths is ~1.8× longer than the
             # mean sequence; one length per batch removes that padding (same per-sequence law).
             self.task_generator = _SharedLength(self.task_generator, self._curriculum_max_repeats(step))
-        fraction = float(self.config.get("zero_first_fraction") or 0.0)
-        if fraction:
+        for setting, where in _ZERO_VECTOR_SETTINGS.items():
+            fraction = float(self.config.get(setting) or 0.0)
+            if not fraction:
+                continue
             if self.task != "copy":
-                raise ValueError(f"{self.task}/ntm: zero_first_fraction applies to copy only")
-            self.task_generator = _ZeroFirstVector(self.task_generator, fraction)
-        anywhere = float(self.config.get("zero_vector_fraction") or 0.0)
-        if anywhere:
-            if self.task != "copy":
-                raise ValueError(f"{self.task}/ntm: zero_vector_fraction applies to copy only")
-            if not 0.0 <= anywhere <= 1.0:
-                raise ValueError(f"copy/ntm: zero_vector_fraction must be in [0, 1], got {anywhere}")
-            self.task_generator = _ZeroVectorAnywhere(self.task_generator, anywhere)
-        last = float(self.config.get("zero_last_fraction") or 0.0)
-        if last:
-            if self.task != "copy":
-                raise ValueError(f"{self.task}/ntm: zero_last_fraction applies to copy only")
-            if not 0.0 <= last <= 1.0:
-                raise ValueError(f"copy/ntm: zero_last_fraction must be in [0, 1], got {last}")
-            self.task_generator = _ZeroVectorAnywhere(self.task_generator, last, last_only=True)
+                raise ValueError(f"{self.task}/ntm: {setting} applies to copy only")
+            if not 0.0 <= fraction <= 1.0:
+                raise ValueError(f"copy/ntm: {setting} must be in [0, 1], got {fraction}")
+            self.task_generator = _ZeroVector(self.task_generator, fraction, where)
         try:
             metrics = super().train_step(step)
         finally:
@@ -479,41 +469,39 @@ class _LengthOneBatches:
         return self.generator.batch(batch_size, rng, **options)
 
 
-class _ZeroFirstVector:
-    """Wraps a copy generator: each sequence, with probability ``fraction`` (drawn from the
-    batch's own generator), gets its first vector set to zeros in the input and the target."""
+#: Copy settings that zero one vector of some training sequences, and which vector.
+_ZERO_VECTOR_SETTINGS = {"zero_first_fraction": "first", "zero_vector_fraction": "anywhere",
+                         "zero_last_fraction": "last"}
 
-    def __init__(self, generator, fraction: float) -> None:
-        self.generator, self.fraction = generator, fraction
+
+class _ZeroVector:
+    """Wraps a copy generator: each sequence, with probability ``fraction`` (drawn from the
+    batch's own generator), gets one vector set to zeros in the input and the target: the
+    first (``where="first"``, ``zero_first_fraction``), the last (``"last"``,
+    ``zero_last_fraction``) or one at a position drawn uniformly from its length
+    (``"anywhere"``, ``zero_vector_fraction``). A zero vector looks like no input: a trained
+    feedforward NTM failed on a zero first vector, the LSTM controller on zero vectors
+    anywhere, most of all the last (docs/sections/ntm.md)."""
+
+    def __init__(self, generator, fraction: float, where: str = "first") -> None:
+        if where not in ("first", "last", "anywhere"):
+            raise ValueError(f"_ZeroVector: where must be 'first', 'last' or 'anywhere', got {where!r}")
+        self.generator, self.fraction, self.where = generator, fraction, where
 
     def batch(self, batch_size: int, rng: np.random.Generator, **options):
         inputs, targets, mask = self.generator.batch(batch_size, rng, **options)
         bits = targets.shape[2]
-        for index in np.nonzero(rng.random(batch_size) < self.fraction)[0]:
-            inputs[0, index, :bits] = 0.0
-            targets[int(np.argmax(mask[:, index] > 0)), index] = 0.0  # its first output step
-        return inputs, targets, mask
-
-
-class _ZeroVectorAnywhere:
-    """Wraps a copy generator: each sequence, with probability ``fraction`` (drawn from the
-    batch's own generator), gets one of its vectors, at a position drawn uniformly from its
-    length, set to zeros in the input and the target. The LSTM controller failed on such
-    sequences (a zero vector looks like no input) wherever the zero vector was, most of all
-    as the last vector (docs/sections/ntm.md, the LSTM controller's recipe). ``last_only``:
-    always the last vector (``zero_last_fraction``)."""
-
-    def __init__(self, generator, fraction: float, last_only: bool = False) -> None:
-        self.generator, self.fraction, self.last_only = generator, fraction, last_only
-
-    def batch(self, batch_size: int, rng: np.random.Generator, **options):
-        inputs, targets, mask = self.generator.batch(batch_size, rng, **options)
-        bits = targets.shape[2]
-        chosen = rng.random(batch_size) < self.fraction
-        positions = np.ones(batch_size) if self.last_only else rng.random(batch_size)
-        for index in np.nonzero(chosen)[0]:
+        chosen = np.nonzero(rng.random(batch_size) < self.fraction)[0]
+        # Only "anywhere" draws positions, so the other two consume the generator as before.
+        positions = rng.random(batch_size) if self.where == "anywhere" else None
+        for index in chosen:
             length = int(mask[:, index].sum())
-            position = min(int(positions[index] * length), length - 1)
+            if self.where == "first":
+                position = 0
+            elif self.where == "last":
+                position = length - 1
+            else:
+                position = min(int(positions[index] * length), length - 1)
             inputs[position, index, :bits] = 0.0
             targets[int(np.argmax(mask[:, index] > 0)) + position, index] = 0.0
         return inputs, targets, mask
