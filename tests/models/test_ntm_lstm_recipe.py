@@ -69,7 +69,7 @@ def test_an_explicit_setting_wins_over_the_recipe(monkeypatch):
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"steps": 5}, "settings may not name 'steps'"),
+    ({"steps": 5}, "settings sets 'steps', which it cannot change"),
     ({"controler": "lstm"}, "unknown setting 'controler'"),
 ])
 def test_bad_recipe_settings_are_clear_errors(monkeypatch, settings, message):

@@ -152,9 +152,9 @@ def test_bad_recipes_and_stages_are_clear_errors():
             ([{"from_step": 5}], "first stage must start at from_step 0"),
             ([{"from_step": 0}, {"from_step": 0, "lr": 1.0}], "stage 1 starts at step 0, not after"),
             ([{"from_step": 0}, {"from_step": 9, "lrr": 1.0}], "stage 1 sets unknown setting 'lrr'"),
-            ([{"from_step": 0}, {"from_step": 9, "steps": 1}], "stage 1 sets 'steps', which a stage cannot"),
+            ([{"from_step": 0}, {"from_step": 9, "steps": 1}], "stage 1 sets 'steps', which it cannot change"),
             ([{"lr": 1.0}], "stage 0 needs an integer from_step"),
-            ([{"from_step": 0}, {"from_step": 9, "memory": "16x4"}], "stage 1 sets 'memory', which a stage"),
+            ([{"from_step": 0}, {"from_step": 9, "memory": "16x4"}], "stage 1 sets 'memory', which it cannot change"),
             ([{"from_step": 0}, {"from_step": 9, "max_repeats": 5}], "stage 1 sets 'max_repeats', which"),
             ({"from_step": 0}, "stages must be a list of dicts")):
         with pytest.raises(ValueError, match=message):

@@ -29,6 +29,18 @@ FIXED_SETTINGS = frozenset({"steps", "seed", "eval_every", "checkpoint_every", "
                             "stages", "recipe"})
 
 
+def check_setting_name(owner: str, where: str, key: str, known: Any,
+                       fixed: frozenset[str] | set[str]) -> None:
+    """Raise a ValueError naming ``owner`` and ``where`` (e.g. "stage 2") when ``key`` is one of
+    the ``fixed`` settings or not among the ``known`` ones (any container of names)."""
+    if key in fixed:
+        raise ValueError(f"{owner}: {where} sets {key!r}, which it cannot change "
+                         f"({', '.join(sorted(fixed))} are set once per run)")
+    if key not in known:
+        raise ValueError(f"{owner}: {where} sets unknown setting {key!r}; "
+                         f"known: {', '.join(sorted(set(known) - set(fixed)))}")
+
+
 class StageSchedule:
     """The checked stages of a run and the settings in force at each."""
 
@@ -52,14 +64,8 @@ class StageSchedule:
                                  f"stage {index - 1} (step {previous})")
             previous = start
             for key in stage:
-                if key == "from_step":
-                    continue
-                if key in fixed:
-                    raise ValueError(f"{owner}: stage {index} sets {key!r}, which a stage cannot "
-                                     f"change ({', '.join(sorted(fixed))} are set once per run)")
-                if key not in base:
-                    raise ValueError(f"{owner}: stage {index} sets unknown setting {key!r}; "
-                                     f"known: {', '.join(sorted(set(base) - fixed))}")
+                if key != "from_step":
+                    check_setting_name(owner, f"stage {index}", key, base, fixed)
         self.stages = [dict(stage) for stage in stages]
         self.base = dict(base)
         #: The settings some stage changes; only these are ever put in force.
@@ -197,12 +203,7 @@ class StagedExperiment:
         defaults = type(self).default_config()
         settings = dict(chosen.get("settings", {}))
         for key in settings:
-            if key in FIXED_SETTINGS:
-                raise ValueError(f"recipe {name!r}: settings may not name {key!r} "
-                                 f"({', '.join(sorted(FIXED_SETTINGS))} are the run's own)")
-            if key not in defaults:
-                raise ValueError(f"recipe {name!r}: unknown setting {key!r}; known: "
-                                 f"{', '.join(sorted(set(defaults) - FIXED_SETTINGS))}")
+            check_setting_name(f"recipe {name!r}", "settings", key, defaults, FIXED_SETTINGS)
         for key, value in settings.items():
             if config.get(key) == defaults[key]:
                 config[key] = value
