@@ -21,7 +21,6 @@ divided by the batch size (additive over time, as the truncated trainer needs).
 """
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,6 +30,7 @@ from ..autograd import no_grad, ops, tensor, to_numpy
 from ..models.dni import DNIRecurrentModel, flat_cosine, full_bptt
 from ..nn.lstm import LSTMCell
 from ..tasks import make_task
+from ..training.curriculum import ThresholdCurriculum
 from ..training.experiment import Experiment, register
 
 LN2 = float(np.log(2.0))
@@ -65,8 +65,8 @@ class CurriculumDNI(Experiment):
                                        aux_weight=float(config["aux_weight"]),
                                        synthetic_scale=float(config["synthetic_scale"]), rng=init_rng)
         self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
-        self.length = int(config["start_length"])
-        self.recent: deque = deque(maxlen=int(config["curriculum_window"]))
+        self.curriculum = ThresholdCurriculum(int(config["start_length"]), int(config["curriculum_window"]),
+                                              float(config["threshold"]), rise_when="below")
 
     # -- data and loss ----------------------------------------------------------------------
     def _batch(self, size: int, rng: np.random.Generator, length: int):
@@ -97,16 +97,13 @@ class CurriculumDNI(Experiment):
         grad_norm = _clip_apart(self.model, float(self.config["clip_norm"]))
         self.optimizer.step()
         bits_per_vector = result["loss"] / LN2 / self._vectors(mask)
-        self.recent.append(bits_per_vector)
         metrics = {"loss": result["loss"], "bits_per_vector": bits_per_vector,
                    "length": float(self.length), "solved": float(self.length - 1),
                    "grad_norm": grad_norm}
         if self.model.synthesizer is not None:  # nan where the sequence fits in one window
             metrics["synthetic_cosine"] = float(np.mean(result["synthetic_cosine"] or [np.nan]))
             metrics["synthesizer_loss"] = float(np.mean(result["synthesizer_loss"] or [np.nan]))
-        if len(self.recent) == self.recent.maxlen and np.mean(self.recent) < float(self.config["threshold"]):
-            self.length += 1                        # the curriculum: solved, lengthen
-            self.recent.clear()
+        self.curriculum.record(bits_per_vector)     # solved: lengthen
         return metrics
 
     def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
@@ -144,14 +141,20 @@ class CurriculumDNI(Experiment):
                 cosines.append(flat_cosine([p.data for p in parts], full["state_gradients"][t]))
         return float(np.mean(cosines))
 
+    @property
+    def length(self) -> int:
+        """The curriculum's current sequence length."""
+        return self.curriculum.level
+
+    @length.setter
+    def length(self, value: int) -> None:
+        self.curriculum.level = int(value)
+
     def extra_state(self) -> dict[str, np.ndarray]:
-        return {"length": np.array(self.length), "recent": np.array(list(self.recent))}
+        return self.curriculum.state("length", "recent")
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
-        if "length" in state:
-            self.length = int(state["length"])
-            self.recent.clear()
-            self.recent.extend(float(v) for v in np.ravel(state.get("recent", [])))
+        self.curriculum.load(state, "length", "recent")
 
 
 def _variant(task_name: str, model: str, synthetic: bool, aux: bool, doc: str):

@@ -21,6 +21,7 @@ from ..nn.lstm import LSTM
 from ..nn import Linear, Module
 from ..tasks import TASKS, make_task
 from ..tasks.graphs import CURRICULUM
+from ..training.curriculum import ThresholdCurriculum
 from ..training.experiment import Experiment, register
 from .curves import learning_curve
 
@@ -55,8 +56,9 @@ class GraphExperiment(Experiment):
         if self.task != "graph-inference":
             self.map_generator = make_task(self.task, **{**params, "graph": "city",
                                                           "max_path": max(4, params["max_path"])})
-        self.level = int(config["start_level"])
-        self.recent: list[float] = []
+        self.curriculum = ThresholdCurriculum(int(config["start_level"]), int(config["curriculum_window"]),
+                                              float(config["curriculum_threshold"]), rise_when="above",
+                                              top=len(CURRICULUM) - 1)
         self.model = self.build_model(self.generator.input_size, self.generator.output_size,
                                       np.random.default_rng([int(config["seed"]), 1]))
         self.optimizer = optim.Adam(self.model.parameters(), lr=float(config["lr"]))
@@ -81,11 +83,7 @@ class GraphExperiment(Experiment):
         grad_norm = optim.clip_grad_norm(self.model.parameters(), float(self.config["clip_norm"]))
         self.optimizer.step()
         accuracy = question_accuracy(to_numpy(logits.data), targets, mask)
-        self.recent = (self.recent + [accuracy])[-int(self.config["curriculum_window"]):]
-        if (len(self.recent) == int(self.config["curriculum_window"])
-                and np.mean(self.recent) >= float(self.config["curriculum_threshold"])
-                and self.level < len(CURRICULUM) - 1):
-            self.level, self.recent = self.level + 1, []
+        self.curriculum.record(accuracy)
         return {"loss": float(loss.item()), "accuracy": accuracy, "level": float(self.level),
                 "grad_norm": grad_norm}
 
@@ -106,13 +104,15 @@ class GraphExperiment(Experiment):
                 int(self.config["map_eval_batch_size"]), rng))
         return metrics
 
+    @property
+    def level(self) -> int:
+        return self.curriculum.level
+
     def extra_state(self) -> dict[str, np.ndarray]:
-        return {"level": np.array(self.level), "recent": np.array(self.recent, dtype=float)}
+        return self.curriculum.state("level", "recent")
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
-        if "level" in state:
-            self.level = int(state["level"])
-            self.recent = [float(v) for v in np.atleast_1d(state["recent"])]
+        self.curriculum.load(state, "level", "recent")
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         path = learning_curve(run_dir, "accuracy", title=f"{self.task} / {self.model_name}")
