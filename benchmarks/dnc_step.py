@@ -9,16 +9,23 @@
      batch 16, 4 bits, length 2, repeats 2 (8 time steps);
    * N = 128, W = 20, batch 16: copy of length 20 (41 time steps), 8 bits, LSTM 64, 4 read heads;
    and the share of the fused link update in tinyaug's fused step (cProfile).
+3. With ``--pypi-dnc DIR`` (a folder holding the ``dnc`` PyPI package, e.g. made by
+   ``pip install --no-deps --target DIR dnc``; or ``--pypi-dnc installed`` when it is
+   importable here): the same step of that package's DNC at the same sizes, each setting in its
+   own process (``benchmarks/peers/pypi_dnc.py``). Its maths differ from the paper's in places
+   (no gradient check is possible), so its ratio compares implementations of similar work.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/dnc_step.py [--rounds 5]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/dnc_step.py [--rounds 5] [--pypi-dnc DIR]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 
@@ -93,9 +100,27 @@ def torch_step(torch, state, batch, rows, width):
     return step
 
 
+def pypi_dnc_step(where: str, batch, rows: int, width: int, rounds: int) -> float:
+    """Median seconds per training step of the ``dnc`` PyPI package's DNC, in its own process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    if where != "installed":
+        env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(where), env.get("PYTHONPATH", "")])
+    steps, size, inputs = batch[0].shape
+    command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "pypi_dnc.py"),
+               "--rows", str(rows), "--width", str(width), "--reads", str(READS), "--controller", str(CONTROLLER),
+               "--time", str(steps), "--batch", str(size), "--inputs", str(inputs),
+               "--outputs", str(batch[1].shape[2]), "--rounds", str(rounds), "--clip", str(CLIP)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"the dnc PyPI package's step failed:\n{done.stderr[-2000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["median_s"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pypi-dnc", metavar="DIR", default=None,
+                        help="folder holding the dnc PyPI package (or 'installed'): time it too")
     args = parser.parse_args()
     import torch
     torch.set_num_threads(1)
@@ -127,9 +152,12 @@ def main() -> None:
         print(f"\n{label}, batch {BATCH}, T = {batch[0].shape[0]}; first-step losses "
               + ", ".join(f"{name} {value:.6f}" for name, value in first.items()))
         reference = statistics.median(times["tinyaug fused"])
-        for name, values in times.items():
-            median = statistics.median(values)
-            print(f"  {name:18s} {1000 * median:8.1f} ms/step   ratio {median / reference:5.2f}")
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        if args.pypi_dnc:
+            medians["dnc (PyPI), own process"] = pypi_dnc_step(args.pypi_dnc, batch, setting["rows"],
+                                                               setting["width"], args.rounds)
+        for name, median in medians.items():
+            print(f"  {name:26s} {1000 * median:8.1f} ms/step   ratio {median / reference:5.2f}")
         print(f"  fused link update: {100 * link / total:.1f}% of the fused step's profiled time")
 
 
