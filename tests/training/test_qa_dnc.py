@@ -30,3 +30,31 @@ def test_babi_dnc_and_graph_dnc_train(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("step 2/2") == 2
     assert os.path.exists(tmp_path / "babi" / "memory.png")
+
+
+def test_babi_ntm_trains_and_draws_its_weightings(tmp_path, capsys):
+    assert main(["train", "--task", "babi", "--model", "ntm", "--task-id", "1", "--steps", "2",
+                 "--train-questions", "32", "--test-questions", "8", "--batch-size", "4",
+                 "--controller-size", "8", "--memory-rows", "4", "--memory-width", "4",
+                 "--embedding-dim", "8", "--eval-every", "2", "--eval-batch-size", "8",
+                 "--progress", "lines", "--out", str(tmp_path / "babi-ntm")]) == 0
+    assert "step 2/2" in capsys.readouterr().err
+    assert os.path.exists(tmp_path / "babi-ntm" / "memory.png")
+    header = (tmp_path / "babi-ntm" / "metrics.csv").read_text().splitlines()[0]
+    assert "eval_error" in header
+
+
+def test_word_memory_net_feeds_blank_steps_as_zeros_and_answers_at_the_last_step():
+    import tinyaug as ta
+    from tinyaug.experiments.babi_dnc import WordMemoryNet
+    from tinyaug.models.ntm import NTM
+    rng = np.random.default_rng(0)
+    net = WordMemoryNet(7, 5, lambda r: NTM(5, 3, controller_size=6, memory_rows=4, memory_width=3, rng=r),
+                        rng).astype(np.float64)
+    tokens = np.array([[0, 2], [3, 4], [6, 6], [0, 0]])       # blank, words, '?', thinking step
+    logits = ta.to_numpy(net(tokens).data)
+    embedded = ta.to_numpy(net.embed.weight.data)[tokens] * (tokens != 0)[:, :, None]
+    expected = ta.to_numpy(net.core(ta.tensor(embedded)).data)[-1]
+    np.testing.assert_allclose(logits, expected, rtol=0, atol=1e-12)
+    net.embed.weight.data[0] += 10.0                           # the blank word's row plays no part
+    np.testing.assert_allclose(ta.to_numpy(net(tokens).data), logits, rtol=0, atol=1e-12)

@@ -64,14 +64,16 @@ def error_bars_figure(path: str, task_ids: list[int], errors: dict[str, list[flo
 
 
 def memory_over_story_figure(path: str, step_labels: list[str], write_weights: np.ndarray,
-                             read_weights: np.ndarray, read_modes: np.ndarray,
+                             read_weights: np.ndarray, read_modes: np.ndarray | None,
                              title: str = "") -> str:
     """A memory model reading one story word by word: write weighting (time, N), each read
-    head's weighting (time, R, N) and read modes (time, R, 3: backward, content, forward), one
-    row of panels per quantity, time on the x axis labelled with the input words."""
+    head's weighting (time, R, N) and read modes (time, R, 3: backward, content, forward; None
+    for a model without them, the NTM), one row of panels per quantity, time on the x axis
+    labelled with the input words."""
     plt = pyplot()
     heads = read_weights.shape[1]
-    figure, axes = plt.subplots(2 + heads, 1, figsize=(max(8, 0.12 * len(step_labels)), 2.0 * (2 + heads)),
+    rows = 1 + heads + (read_modes is not None)
+    figure, axes = plt.subplots(rows, 1, figsize=(max(8, 0.12 * len(step_labels)), 2.0 * rows),
                                 dpi=100, sharex=True)
     axes[0].imshow(write_weights.T, aspect="auto", cmap="Reds", interpolation="nearest")
     axes[0].set_ylabel("write\nlocation", fontsize=8)
@@ -79,14 +81,15 @@ def memory_over_story_figure(path: str, step_labels: list[str], write_weights: n
         axes[1 + head].imshow(read_weights[:, head].T, aspect="auto", cmap="Blues",
                               interpolation="nearest")
         axes[1 + head].set_ylabel(f"read head {head + 1}\nlocation", fontsize=8)
-    names = ("backward", "content", "forward")
-    for head in range(heads):
-        for mode in range(read_modes.shape[2]):
-            axes[-1].plot(read_modes[:, head, mode], linewidth=1,
-                          label=f"head {head + 1} {names[mode] if mode < 3 else mode}")
-    axes[-1].set_ylabel("read mode", fontsize=8)
-    axes[-1].set_ylim(-0.05, 1.05)
-    axes[-1].legend(fontsize=6, ncol=heads, loc="upper left")
+    if read_modes is not None:
+        names = ("backward", "content", "forward")
+        for head in range(heads):
+            for mode in range(read_modes.shape[2]):
+                axes[-1].plot(read_modes[:, head, mode], linewidth=1,
+                              label=f"head {head + 1} {names[mode] if mode < 3 else mode}")
+        axes[-1].set_ylabel("read mode", fontsize=8)
+        axes[-1].set_ylim(-0.05, 1.05)
+        axes[-1].legend(fontsize=6, ncol=heads, loc="upper left")
     axes[-1].set_xticks(range(len(step_labels)))
     axes[-1].set_xticklabels(step_labels, rotation=90, fontsize=6)
     axes[0].set_title(title, fontsize=9)
