@@ -16,12 +16,15 @@ def test_end_aligned_puts_every_question_mark_at_the_same_step():
     assert aligned[:, 1].tolist() == [0, 0, 6, 9, 0, 0]
 
 
+#: A two-step bAbI-style run of a memory model on word embeddings, tiny sizes.
+TINY_BABI = ["--steps", "2", "--train-questions", "32", "--test-questions", "8", "--batch-size", "4",
+             "--controller-size", "8", "--memory-rows", "4", "--memory-width", "4",
+             "--embedding-dim", "8", "--eval-every", "2", "--eval-batch-size", "8", "--progress", "lines"]
+
+
 def test_babi_dnc_and_graph_dnc_train(tmp_path, capsys):
-    assert main(["train", "--task", "babi", "--model", "dnc", "--task-id", "19", "--steps", "2",
-                 "--train-questions", "32", "--test-questions", "8", "--batch-size", "4",
-                 "--controller-size", "8", "--memory-rows", "4", "--memory-width", "4",
-                 "--embedding-dim", "8", "--eval-every", "2", "--eval-batch-size", "8",
-                 "--progress", "lines", "--out", str(tmp_path / "babi")]) == 0
+    assert main(["train", "--task", "babi", "--model", "dnc", "--task-id", "19", *TINY_BABI,
+                 "--out", str(tmp_path / "babi")]) == 0
     assert main(["train", "--task", "graph-traversal", "--model", "dnc", "--steps", "2",
                  "--batch-size", "2", "--controller-size", "8", "--memory-rows", "4",
                  "--memory-width", "4", "--eval-every", "2", "--eval-batch-size", "2",
@@ -33,11 +36,8 @@ def test_babi_dnc_and_graph_dnc_train(tmp_path, capsys):
 
 
 def test_babi_ntm_trains_and_draws_its_weightings(tmp_path, capsys):
-    assert main(["train", "--task", "babi", "--model", "ntm", "--task-id", "1", "--steps", "2",
-                 "--train-questions", "32", "--test-questions", "8", "--batch-size", "4",
-                 "--controller-size", "8", "--memory-rows", "4", "--memory-width", "4",
-                 "--embedding-dim", "8", "--eval-every", "2", "--eval-batch-size", "8",
-                 "--progress", "lines", "--out", str(tmp_path / "babi-ntm")]) == 0
+    assert main(["train", "--task", "babi", "--model", "ntm", "--task-id", "1", *TINY_BABI,
+                 "--out", str(tmp_path / "babi-ntm")]) == 0
     assert "step 2/2" in capsys.readouterr().err
     assert os.path.exists(tmp_path / "babi-ntm" / "memory.png")
     header = (tmp_path / "babi-ntm" / "metrics.csv").read_text().splitlines()[0]
