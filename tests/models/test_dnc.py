@@ -84,6 +84,20 @@ def test_allocation_gradient_is_finite_at_usages_zero_and_one(fn):
         assert np.isfinite(ta.to_numpy(out)).all() and np.isfinite(ta.to_numpy(usage.grad)).all()
 
 
+def test_allocation_backward_recursion_matches_composite_at_extremes_and_long_memories(rng):
+    """The fused backward's O(N) recursion against the composite's engine ops where products
+    vanish (usages 0 and 1, ties) and over a long free list (N = 300, products down to ~1e-300)."""
+    extreme = np.array([[0.0, 1.0, 1.0, 0.0, 0.5], [1.0] * 5, [0.0] * 5, [0.3, 0.3, 1.0, 0.3, 0.0]])
+    for usage in (extreme, rng.uniform(0.05, 0.999, (3, 300))):
+        upstream = rng.standard_normal(usage.shape)
+        grads = []
+        for fn in (allocate, allocate_composite):
+            leaf = ta.tensor(usage, requires_grad=True)
+            (fn(leaf) * ta.tensor(upstream)).sum().backward()
+            grads.append(ta.to_numpy(leaf.grad))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("writes,reads", [(1, 1), (1, 4), (2, 3)])
 def test_fused_link_update_matches_composite(rng, writes, reads):
     batch, rows = 2, 6
