@@ -65,7 +65,10 @@ class FusedLinkUpdate(Function):
         _check("FusedLinkUpdate", link, previous_precedence, write_weights, previous_read_weights)
         rows = link.shape[2]
         w_row, w_column = write_weights[:, :, :, None], write_weights[:, :, None, :]
-        new_link = (1 - w_row - w_column) * link + w_row * previous_precedence[:, :, None, :]
+        # In place where the (B, H, N, N) arrays allow: two such arrays made instead of four.
+        new_link = (1 - w_row) - w_column
+        new_link *= link
+        new_link += w_row * previous_precedence[:, :, None, :]
         diagonal = xp.arange(rows)
         new_link[:, :, diagonal, diagonal] = 0
         reads = previous_read_weights[:, None]
@@ -78,13 +81,15 @@ class FusedLinkUpdate(Function):
         need_link, need_precedence, need_write, need_reads = self.needs_input_grad
         rows = link.shape[2]
         # total gradient on L_t: from the next step, f = L w^r and b = Lᵀ w^r
-        grad_new = (grad_link + xp.swapaxes(grad_forward, 2, 3) @ reads
-                    + xp.swapaxes(reads, 2, 3) @ grad_backward)
+        grad_new = xp.swapaxes(grad_forward, 2, 3) @ reads
+        grad_new += xp.swapaxes(reads, 2, 3) @ grad_backward
+        grad_new += grad_link
         diagonal = xp.arange(rows)
         grad_new[:, :, diagonal, diagonal] = 0                                  # the diagonal is a constant
         grad_previous_link = grad_precedence = grad_write = grad_reads = None
         if need_link:
-            grad_previous_link = grad_new * (1 - write_weights[:, :, :, None] - write_weights[:, :, None, :])
+            grad_previous_link = (1 - write_weights[:, :, :, None]) - write_weights[:, :, None, :]
+            grad_previous_link *= grad_new
         if need_precedence:
             grad_precedence = (write_weights[:, :, None, :] @ grad_new)[:, :, 0]
         if need_write:
