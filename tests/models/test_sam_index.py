@@ -125,3 +125,22 @@ def test_hnsw_settings_are_checked():
         HNSWIndex(ties="random")
     with pytest.raises(ShapeError, match="HNSWIndex: drift"):
         HNSWIndex(drift=1.0)
+
+
+def test_index_options_reach_the_index_and_unknown_ones_are_errors():
+    from tinyaug.experiments import discover
+    from tinyaug.models.sam import make_index
+    from tinyaug.training.loop import build_experiment
+    discover()
+    with pytest.raises(ShapeError, match=r"SAM index 'exact': unknown option\(s\) drift; known: none"):
+        make_index("exact", drift=0.01)
+    with pytest.raises(ValueError, match="index_options must be a JSON object"):
+        build_experiment("associative-recall", "sam", {"index_options": "drift=0.01"})
+    if approximate_index_available():
+        with pytest.raises(ShapeError, match=r"unknown option\(s\) speed; known: ef, links"):
+            make_index("hnsw", speed=2)
+        experiment, _ = build_experiment("associative-recall", "sam", {
+            "memory": "24x6", "controller_size": 12, "index": "hnsw",
+            "index_options": {"drift": 0.01, "ties": "usage"}})
+        index = experiment.model.cell.memory.index
+        assert (index.drift, index.ties) == (0.01, "usage")

@@ -29,6 +29,7 @@ significant, changed)``, ``candidates(keys, k) -> (rows (B, R, C) host int64 or 
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 
 import numpy as np
@@ -294,6 +295,11 @@ def make_index(name: str, **options) -> NeighbourIndex:
     """``"exact"`` (default, no dependency) or ``"hnsw"`` (needs the ``ann`` extra)."""
     if name not in INDEXES:
         raise ShapeError(f"SAM index: unknown index {name!r}; choose one of {sorted(INDEXES)}")
+    known = list(inspect.signature(INDEXES[name]).parameters)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ShapeError(f"SAM index {name!r}: unknown option(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(known) or 'none'}")
     return INDEXES[name](**options)
 
 
