@@ -3,6 +3,7 @@
     python examples/sam_diagnostics.py trace RUN [--length 30 | --items 6]     # one sequence, step by step
     python examples/sam_diagnostics.py positions RUN --length 100             # copy: where the output goes wrong
     python examples/sam_diagnostics.py index RUN                              # exact against HNSW reads, forward only
+    python examples/sam_diagnostics.py reads RUN [--initial] [--hnsw drift=0.01 --hnsw ties=usage]
 
 ``trace``: for each time step the rows read (and their weights) and the rows written [the
 previous read rows | the least-recently-used word] with their weights. ``positions``: copy
@@ -10,11 +11,17 @@ sequences of one length on N = 4,096 words (exact index, nothing overwritten), p
 10 output positions: wrong bits, the largest read weight and how often the most-weighted word
 read is the word that position's input was written to. ``index``: the same model and 100
 fresh sequences (seed 2024) with each index: bits per sequence, distinct words read, LRU
-writes onto already written words. All use the run's best-validated parameters.
+writes onto already written words. ``reads``: forward passes with the HNSW index (settings
+``--hnsw name=value``) on 12 training-size batches (8 sequences, fixed seeds); at every read, the
+K rows it ends with against the exact top-K of the same memory at that moment: how many reads
+broke ties another way (other rows, the same scores) and how many ended on lower-scoring words.
+All use the run's best-validated parameters (``reads --initial``: the run's freshly initialised
+model instead).
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 
@@ -25,9 +32,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sam_long_copy import build, use_best  # noqa: E402
 from tinyaug.experiments import discover  # noqa: E402
+from tinyaug.models.sam import SAM  # noqa: E402
+from tinyaug.models.sam.index import HNSWIndex  # noqa: E402
 from tinyaug.experiments.ntm import parse_memory  # noqa: E402
 from tinyaug.experiments.sequence import bits_per_sequence  # noqa: E402
-from tinyaug.training.loop import restore_run  # noqa: E402
+from tinyaug.training.loop import build_experiment, default_config, read_config, restore_run  # noqa: E402
 
 THRESHOLD = 0.005   # δ, a weight that counts as an access
 
@@ -81,21 +90,81 @@ def index(experiment, rows: int) -> None:
               f"{reused / batch:.2f} LRU writes per sequence onto an already written word")
 
 
+class _CheckedHNSW(HNSWIndex):
+    """The HNSW index, comparing each read's final K rows with the exact top-K of the memory."""
+
+    def __init__(self, counts: dict, **options) -> None:
+        super().__init__(**options)
+        self.counts = counts
+
+    def candidates(self, keys, k: int):
+        rows, exact = super().candidates(keys, k)
+        memory, host = self.memory, self.memory.backend.to_host
+        words, norms, queries = host(memory.words), host(memory.row_norms), host(keys)
+        similarity = np.einsum("bnw,brw->brn", words, queries) / (
+            np.linalg.norm(queries, axis=-1)[..., None] * norms[:, None, :] + memory.cosine_eps)
+        for b, head in np.ndindex(*rows.shape[:2]):
+            scores, candidates = similarity[b, head], rows[b, head]
+            chosen = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]   # as SparseRead
+            best = np.argsort(-scores, kind="stable")[:k]                            # exact top-K
+            self.counts["reads"] += 1
+            if not np.allclose(np.sort(scores[chosen]), np.sort(scores[best]), rtol=0, atol=1e-6):
+                self.counts["lower-scoring words"] += 1
+            elif set(chosen.tolist()) != set(best.tolist()):
+                self.counts["ties broken another way"] += 1
+        return rows, exact
+
+
+def reads(experiment, rows: int, options: dict, batches: int = 12) -> None:
+    config = experiment.config
+    _, width = parse_memory(config["memory"])
+    counts = {"reads": 0, "ties broken another way": 0, "lower-scoring words": 0}
+    trained = experiment.model
+    model = SAM(trained.input_size, trained.output_size, controller_size=int(config["controller_size"]),
+                memory_rows=rows, memory_width=width, read_heads=int(config["read_heads"]),
+                write_heads=int(config["write_heads"]), sparsity=int(config["sparsity"]),
+                index=_CheckedHNSW(counts, **options))
+    model.load_state_dict(trained.state_dict())
+    for number in range(batches):
+        x, _, _ = experiment.task_generator.batch(8, np.random.default_rng([7, number]))
+        model.run_traced(x.astype(np.float32))
+    print(f"HNSW {options or 'defaults'}: " + ", ".join(f"{name} {value}" for name, value in counts.items()))
+
+
+def _setting(text: str) -> tuple[str, object]:
+    name, _, value = text.partition("=")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("trace", "positions", "index"))
+    parser.add_argument("what", choices=("trace", "positions", "index", "reads"))
     parser.add_argument("run_dir")
     parser.add_argument("--length", type=int, default=None, help="copy: sequence length")
     parser.add_argument("--items", type=int, default=None, help="associative recall: number of items")
+    parser.add_argument("--initial", action="store_true", help="reads: the run's model as initialised")
+    parser.add_argument("--hnsw", action="append", default=[], metavar="NAME=VALUE",
+                        help="reads: an HNSWIndex setting (drift, ties, ef, links, ef_construction)")
     args = parser.parse_args()
     discover()
-    experiment, config, step, _ = restore_run(args.run_dir)
-    print(f"{args.run_dir}: {use_best(experiment, step)}")
+    if args.initial:
+        task, model_name, config = read_config(args.run_dir)
+        known = default_config(task, model_name)
+        experiment, config = build_experiment(task, model_name, {k: v for k, v in config.items() if k in known})
+        print(f"{args.run_dir}: the parameters as initialised (seed {config['seed']})")
+    else:
+        experiment, config, step, _ = restore_run(args.run_dir)
+        print(f"{args.run_dir}: {use_best(experiment, step)}")
     rows, _ = parse_memory(config["memory"])
     if args.what == "trace":
         trace(experiment, rows, args.length, args.items)
     elif args.what == "positions":
         positions(experiment, args.length or 100)
+    elif args.what == "reads":
+        reads(experiment, rows, dict(_setting(text) for text in args.hnsw))
     else:
         index(experiment, rows)
 

@@ -4,7 +4,9 @@
 Model settings (``--set key=value``): ``controller_size`` (LSTM units), ``memory``
 (``ROWSxWIDTH``; the parameters do not depend on ROWS, so a model trained on 128 words runs on
 a million), ``read_heads``, ``write_heads``, ``sparsity`` (K rows per read), ``index``
-(``exact`` | ``hnsw``, the latter needs the ``ann`` extra). Everything else (shared lengths,
+(``exact`` | ``hnsw``, the latter needs the ``ann`` extra), ``index_options`` (a JSON object of
+the index's settings, e.g. ``--set 'index_options={"drift": 0.01}'`` for ``HNSWIndex``; default
+``{}``). Everything else (shared lengths,
 learning-rate change on convergence, best-validated model) is the NTM experiments' (see
 ``experiments/ntm.py``); figures are the learning curve and a sample.
 
@@ -31,7 +33,7 @@ from .sequence import SequenceExperiment
 from .ntm import NTM_DEFAULTS, NTMExperiment, parse_memory
 
 SAM_DEFAULTS = {**NTM_DEFAULTS, "controller": "lstm", "controller_size": 100, "memory": "128x20",
-                "read_heads": 1, "write_heads": 1, "sparsity": 4, "index": "exact",
+                "read_heads": 1, "write_heads": 1, "sparsity": 4, "index": "exact", "index_options": {},
                 "steps": 20000, "batch_size": 8, "optimizer": "adam", "lr": 1e-3,
                 "clip_norm": 10.0, "clip_value": 0.0, "eval_every": 500, "log_every": 100,
                 "keep_best": True, "validation_sequences": 500,
@@ -113,10 +115,13 @@ class SAMExperiment(NTMExperiment):
 
     def build_model(self, input_size: int, output_size: int, rng: np.random.Generator) -> SAM:
         rows, width = parse_memory(self.config["memory"])
+        if not isinstance(self.config["index_options"], dict):
+            raise ValueError(f"{self.task}/sam: index_options must be a JSON object of the index's "
+                             f"settings, e.g. {{\"drift\": 0.01}}; got {self.config['index_options']!r}")
         return SAM(input_size, output_size, controller_size=int(self.config["controller_size"]),
                    memory_rows=rows, memory_width=width, read_heads=int(self.config["read_heads"]),
                    write_heads=int(self.config["write_heads"]), sparsity=int(self.config["sparsity"]),
-                   index=str(self.config["index"]), rng=rng)
+                   index=str(self.config["index"]), index_options=dict(self.config["index_options"]), rng=rng)
 
     def plot(self, run_dir: str, rng: np.random.Generator) -> list[str]:
         return SequenceExperiment.plot(self, run_dir, rng)

@@ -36,7 +36,7 @@ import numpy as np
 from ...autograd.function import Function
 from ...autograd.tensor import Tensor
 from ...errors import GraphError, ShapeError
-from .index import NeighbourIndex, make_index
+from .index import NeighbourIndex, make_index, top_k
 from .usage import UsageTracker
 
 COSINE_EPS = 1e-8        # K(u, v) = u·v / (‖u‖‖v‖ + ε), as in the NTM (models/ntm/addressing.py)
@@ -192,8 +192,8 @@ class SparseRead(Function):
             return values, norms, denominator, dots / denominator                  # paper eq. 5's K(·,·)
 
         values, norms, denominator, similarity = score(rows)
-        if not exact:  # re-rank the index's candidates exactly and keep the best k
-            best = xp.argpartition(-similarity, k - 1, axis=-1)[..., :k]
+        if not exact:  # re-rank the index's candidates (ascending rows) exactly, keep the best k
+            best = top_k(similarity.copy(), k, xp)                                 # ties: lowest row
             rows = xp.take_along_axis(rows, best, axis=-1)
             values, norms, denominator, similarity = score(rows)
         scores = strengths[:, :, None] * similarity
@@ -278,7 +278,8 @@ class SparseWrite(Function):
         row_weights = backend.to_host(weights.sum(axis=1))                          # (B, P)
         significant = np.concatenate([row_weights > memory.usage_threshold,
                                       np.ones(erase_rows.shape, dtype=bool)], axis=1).ravel()
-        memory.index.rows_written(batch_host, flat_rows, significant)
+        changed = np.concatenate([row_weights != 0, np.ones(erase_rows.shape, dtype=bool)], axis=1).ravel()
+        memory.index.rows_written(batch_host, flat_rows, significant, changed)
         accessed = (row_weights > memory.usage_threshold)
         memory.usage.touch(np.broadcast_to(np.arange(batch)[:, None], rows.shape)[accessed],
                            rows[accessed], episode.time)
