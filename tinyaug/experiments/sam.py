@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.sam import SAM
+from ..training.curriculum import ThresholdCurriculum
 from ..training.experiment import register
 from .sequence import SequenceExperiment
 from .ntm import NTM_DEFAULTS, NTMExperiment, parse_memory
@@ -63,20 +64,34 @@ class SAMExperiment(NTMExperiment):
 
     def __init__(self, config: dict, rng: np.random.Generator) -> None:
         super().__init__(config, rng)
-        self.curriculum_length = int(self.config.get("curriculum_start_length") or 0)
-        self.curriculum_recent: list[float] = []
-        if self.curriculum_length:
+        start = int(self.config.get("curriculum_start_length") or 0)
+        self.curriculum: ThresholdCurriculum | None = None      # None: no length curriculum
+        if start:
             generator = self.task_generator
             if not hasattr(generator, "min_length"):
                 raise ValueError(f"{self.task}/sam: curriculum_start_length needs a task with a length "
                                  f"(copy, repeat copy), not {self.task}")
-            if not generator.min_length <= self.curriculum_length <= generator.max_length:
-                raise ValueError(f"{self.task}/sam: curriculum_start_length = {self.curriculum_length} "
+            if not generator.min_length <= start <= generator.max_length:
+                raise ValueError(f"{self.task}/sam: curriculum_start_length = {start} "
                                  f"must lie in the task's lengths [{generator.min_length}, {generator.max_length}]")
             if int(self.config["curriculum_increment"]) < 1 or int(self.config["curriculum_window"]) < 1:
                 raise ValueError(f"{self.task}/sam: curriculum_increment and curriculum_window must be "
                                  f"at least 1, got {self.config['curriculum_increment']} and "
                                  f"{self.config['curriculum_window']}")
+            self.curriculum = ThresholdCurriculum(start, int(self.config["curriculum_window"]),
+                                                  float(self.config["curriculum_threshold"]),
+                                                  top=generator.max_length,
+                                                  increment=int(self.config["curriculum_increment"]))
+
+    @property
+    def curriculum_length(self) -> int:
+        """L_c, the longest training sequence now (0: no curriculum)."""
+        return self.curriculum.level if self.curriculum else 0
+
+    @property
+    def curriculum_recent(self) -> list[float]:
+        """The training costs of the curriculum's current window."""
+        return self.curriculum.recent if self.curriculum else []
 
     def train_step(self, step: int) -> dict[str, float]:
         if not self.curriculum_length:
@@ -88,30 +103,19 @@ class SAMExperiment(NTMExperiment):
         finally:
             self.task_generator = generator
         metrics["curriculum_length"] = float(self.curriculum_length)
-        self._advance_curriculum(metrics["bits_per_sequence"])
+        self.curriculum.record(metrics["bits_per_sequence"])
         return metrics
-
-    def _advance_curriculum(self, bits: float) -> None:
-        window = int(self.config["curriculum_window"])
-        self.curriculum_recent = (self.curriculum_recent + [float(bits)])[-window:]
-        if (len(self.curriculum_recent) == window and self.curriculum_length < self.task_generator.max_length
-                and float(np.mean(self.curriculum_recent)) < float(self.config["curriculum_threshold"])):
-            self.curriculum_length = min(self.task_generator.max_length,
-                                         self.curriculum_length + int(self.config["curriculum_increment"]))
-            self.curriculum_recent = []
 
     def extra_state(self) -> dict[str, np.ndarray]:
         state = super().extra_state()
-        if self.curriculum_length:
-            state["curriculum_length"] = np.asarray(self.curriculum_length)
-            state["curriculum_recent"] = np.asarray(self.curriculum_recent, dtype=np.float64)
+        if self.curriculum:
+            state.update(self.curriculum.state("curriculum_length", "curriculum_recent"))
         return state
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
         super().load_extra_state(state)
-        if "curriculum_length" in state:
-            self.curriculum_length = int(state["curriculum_length"])
-            self.curriculum_recent = [float(b) for b in np.asarray(state["curriculum_recent"]).ravel()]
+        if self.curriculum:
+            self.curriculum.load(state, "curriculum_length", "curriculum_recent")
 
     def build_model(self, input_size: int, output_size: int, rng: np.random.Generator) -> SAM:
         rows, width = parse_memory(self.config["memory"])
