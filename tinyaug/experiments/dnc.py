@@ -168,7 +168,7 @@ class CopyDNC(DNCExperiment):
     The model has no parameter tied to the number of rows, so a trained model can be evaluated
     with a larger memory (``--set memory=128x16``) at lengths beyond 32."""
     task = "copy"
-    defaults = {**DNC_DEFAULTS, "memory": "32x16", "steps": 3000, "eval_every": 250, "log_every": 50,
+    defaults = {**DNC_DEFAULTS, "memory": "32x16", "steps": 3500, "eval_every": 250, "log_every": 50,
                 "optimizer": "adam", "lr": 1e-3, "clip_norm": 10.0, "generalisation_length": 0}
 
 
