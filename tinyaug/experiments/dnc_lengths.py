@@ -1,4 +1,4 @@
-"""``python -m tinyaug.experiments.dnc_lengths RUN_DIR [--rows 32,128] [--lengths 20,40,120]``:
+"""``python examples/dnc_lengths.py RUN_DIR [--rows 32,128] [--lengths 20,40,120]`` (``main``):
 a trained DNC copy run scored at fixed sequence lengths with other memory sizes.
 
 The DNC has no parameter tied to the number of memory rows N (Methods: every weighting is a
@@ -66,8 +66,9 @@ def _integers(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tinyaug.experiments.dnc_lengths",
-                                     description=__doc__.split("\n\n")[0].split(": ", 1)[-1])
+    parser = argparse.ArgumentParser(prog="python examples/dnc_lengths.py",
+                                     description="Score a trained DNC copy run at fixed lengths "
+                                     "with other memory sizes (rows).")
     parser.add_argument("run_dir", help="a DNC run folder (e.g. tinyaug train --task copy --model dnc)")
     parser.add_argument("--rows", type=_integers, default=[32, 128], help="memory rows, comma-separated")
     parser.add_argument("--lengths", type=_integers, default=[20, 40, 120], help="sequence lengths, comma-separated")
@@ -75,12 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     print("| rows | length | bits / sequence | wrong bits / sequence | sequences with a wrong bit |")
-    print("|---|---|---|---|---|")
-    for row in length_rows(args.run_dir, args.rows, args.lengths, args.sequences, args.seed):
-        print(f"| {row['rows']} | {row['length']} | {row['bits']:.4f} | {row['wrong_bits']:.4f} | "
-              f"{row['wrong_sequences']} of {row['sequences']} |", flush=True)
+    print("|---|---|---|---|---|", flush=True)
+    for count in args.rows:
+        for length in args.lengths:   # one row at a time, printed as soon as it is scored
+            (row,) = length_rows(args.run_dir, [count], [length], args.sequences, args.seed)
+            print(f"| {row['rows']} | {row['length']} | {row['bits']:.4f} | {row['wrong_bits']:.4f} | "
+                  f"{row['wrong_sequences']} of {row['sequences']} |", flush=True)
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
