@@ -217,20 +217,3 @@ class AllocationLSTM(SequenceCurriculum, LSTMExperiment):
     def evaluate(self, rng: np.random.Generator) -> dict[str, float]:
         return {**super().evaluate(rng), **overflow_metrics(self, rng)}
 
-
-def comparison_figure(path: str, runs: dict[str, str], metric: str = "eval_bits_per_sequence",
-                      title: str = "") -> str:
-    """Learning curves of several runs (``{label: run_dir}``) on the same axes, against the
-    number of training sequences (step × batch size): DNC vs NTM vs LSTM."""
-    import json
-
-    from ..plots.dnc import learning_curves_figure
-    from ..training.metrics import read_metrics
-    curves = {}
-    for label, run_dir in runs.items():
-        columns = read_metrics(run_dir)
-        with open(os.path.join(run_dir, "config.json")) as file:
-            stored = json.load(file)
-        batch = int(stored.get("config", stored).get("batch_size", 1))
-        curves[label] = (columns["step"] * batch, columns[metric])
-    return learning_curves_figure(path, curves, metric, xlabel="training sequences", title=title, target=0.1)

@@ -1,12 +1,11 @@
 """Figures of the Differentiable Neural Computer, drawn from the trace ``DNC.run_traced``
-returns (host arrays over time) and from learning-curve arrays; no model or task is imported.
+returns (host arrays over time); no model or task is imported. (Learning curves of several
+runs on one axis: ``tinyaug compare``, ``plots/curves.py``.)
 
 * ``memory_use_figure``: one sequence — inputs, targets and outputs, the write weighting and
   each read head's weighting over memory rows and time, the read modes (backward, content,
   forward) of each head, the usage of every row, and the free, allocation and write gates
-  (the paper's Fig. 1 style and the slides' "memory allocation test");
-* ``learning_curves_figure``: several runs' curves of one metric on the same axes
-  (DNC vs NTM vs LSTM).
+  (the paper's Fig. 1 style and the slides' "memory allocation test").
 """
 from __future__ import annotations
 
@@ -83,26 +82,4 @@ def memory_use_figure(path: str, inputs: np.ndarray, targets: np.ndarray, output
     axes[-1].set_xlabel("time step")
     if title:
         axes[0].set_title(title)
-    return save_figure(figure, path)
-
-
-def learning_curves_figure(path: str, curves: dict[str, tuple[np.ndarray, np.ndarray]], metric: str,
-                           xlabel: str = "sequences", title: str = "", target: float | None = None) -> str:
-    """``curves``: {label: (x, values)} drawn on shared log-scaled axes; ``target`` a dashed
-    horizontal line (e.g. 0.1 bits per sequence)."""
-    plt = pyplot()
-    figure, axes = plt.subplots(figsize=(6.4, 3.8), dpi=100)
-    for label, (x, values) in curves.items():
-        x, values = np.asarray(x, dtype=float), np.asarray(values, dtype=float)
-        keep = np.isfinite(values) & (values > 0)
-        axes.plot(x[keep], values[keep], "-", linewidth=1.2, label=label)
-    if target is not None:
-        axes.axhline(target, color="grey", linestyle="--", linewidth=1, label=f"{target:g}")
-    axes.set_yscale("log")
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(metric.replace("_", " "))
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8)
-    if title:
-        axes.set_title(title)
     return save_figure(figure, path)
