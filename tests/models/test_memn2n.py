@@ -96,6 +96,8 @@ def test_bad_shapes_are_clear_errors(rng):
         model(facts + 20, mask, question)
     with pytest.raises(ValueError, match="hops"):
         MemN2N(12, 5, hops=0)
+    with pytest.raises(ValueError, match="hop_nonlinearity must be one of"):
+        MemN2N(12, 5, hop_nonlinearity="tanh")
 
 
 def test_short_training_on_generated_task_lowers_the_loss():
@@ -116,11 +118,14 @@ def test_short_training_on_generated_task_lowers_the_loss():
     assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
 
 
-def test_forward_matches_a_direct_numpy_computation(rng):
+@pytest.mark.parametrize("nonlinearity", ["none", "relu"])
+def test_forward_matches_a_direct_numpy_computation(rng, nonlinearity):
     """The model against the paper's equations written out in NumPy (gather each word's
-    vector; eqs. 1-3 with PE, TE and adjacent tying), float64."""
+    vector; eqs. 1-3 with PE, TE and adjacent tying), float64; with ``relu`` the update
+    between hops is u^{k+1} = max(0, u^k + o^k) (the released code's add_nonlin)."""
     facts, mask, question = _problem(rng)
-    model = MemN2N(12, 5, embedding_dim=6, hops=3, memory_size=6, rng=rng, dtype=np.float64)
+    model = MemN2N(12, 5, embedding_dim=6, hops=3, memory_size=6, hop_nonlinearity=nonlinearity,
+                   rng=rng, dtype=np.float64)
     temporal = recency_indices(mask)
     E = [ta.to_numpy(model.embedding(k)) for k in range(4)]
     T = [ta.to_numpy(getattr(model, f"temporal_{k}")) for k in range(4)]
@@ -133,5 +138,8 @@ def test_forward_matches_a_direct_numpy_computation(rng):
         p = np.exp(scores - scores.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         u = u + np.einsum("nm,nmd->nd", p, c)
+        if nonlinearity == "relu":
+            assert np.any(u < 0)              # the ReLU has something to cut
+            u = np.maximum(u, 0.0)
     expected = u @ ta.to_numpy(model.answer_weight)
     np.testing.assert_allclose(ta.to_numpy(model(facts, mask, question)), expected, rtol=1e-10, atol=1e-12)
