@@ -17,8 +17,9 @@ classes (some are several words, 'n,w'), so W is its own (d, answers) matrix. Li
 
 ``hop_nonlinearity="relu"`` (off by default) makes the update u^{k+1} = ReLU(u^k + o^k), as
 the option ``add_nonlin`` of the authors' released MATLAB code does (a ReLU after each hop's
-sum, the last one included); the paper's 10k-question results used a non-linearity between
-hops, which the equations above (linear hops) do not have.
+sum, the last one included); ``"relu-half"`` applies it to the first d/2 units only, the
+rest staying linear (the paper's 10k-question results used a ReLU on part of the units between
+hops, as we read its table's note; the equations above have linear hops).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from ...nn.module import Module
 from .encoding import position_weights, recency_indices
 
 #: Update rules between hops: u^{k+1} = f(u^k + o^k).
-HOP_NONLINEARITIES = ("none", "relu")
+HOP_NONLINEARITIES = ("none", "relu", "relu-half")
 #: Added to the attention scores of empty memory slots (exp underflows to exactly 0).
 _EMPTY_SCORE = -1e9
 
@@ -143,6 +144,9 @@ class MemN2N(Module):
             query = query + response                                        # u^{k+1}, §2.2
             if self.hop_nonlinearity == "relu":
                 query = ops.relu(query)                                     # released code's add_nonlin
+            elif self.hop_nonlinearity == "relu-half":
+                first_half = self._constant((np.arange(d) < d // 2).astype(np.float64))
+                query = query + (ops.relu(query) - query) * first_half      # ReLU on units < d/2
             memories = outputs                                              # A^{k+1} = C^k
             attentions.append(attention)
         if trace is not None:
