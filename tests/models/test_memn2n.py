@@ -96,6 +96,8 @@ def test_bad_shapes_are_clear_errors(rng):
         model(facts + 20, mask, question)
     with pytest.raises(ValueError, match="hops"):
         MemN2N(12, 5, hops=0)
+    with pytest.raises(ValueError, match="hop_nonlinearity must be one of"):
+        MemN2N(12, 5, hop_nonlinearity="tanh")
 
 
 def test_short_training_on_generated_task_lowers_the_loss():
@@ -116,16 +118,21 @@ def test_short_training_on_generated_task_lowers_the_loss():
     assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
 
 
-def test_forward_matches_a_direct_numpy_computation(rng):
+@pytest.mark.parametrize("nonlinearity", ["none", "relu", "relu-half"])
+def test_forward_matches_a_direct_numpy_computation(rng, nonlinearity):
     """The model against the paper's equations written out in NumPy (gather each word's
-    vector; eqs. 1-3 with PE, TE and adjacent tying), float64."""
+    vector; eqs. 1-3 with PE, TE and adjacent tying), float64; with ``relu`` the update
+    between hops is u^{k+1} = max(0, u^k + o^k) (the released code's add_nonlin), with
+    ``relu-half`` only on the first half of the units."""
     facts, mask, question = _problem(rng)
-    model = MemN2N(12, 5, embedding_dim=6, hops=3, memory_size=6, rng=rng, dtype=np.float64)
+    model = MemN2N(12, 5, embedding_dim=6, hops=3, memory_size=6, hop_nonlinearity=nonlinearity,
+                   rng=rng, dtype=np.float64)
     temporal = recency_indices(mask)
     E = [ta.to_numpy(model.embedding(k)) for k in range(4)]
     T = [ta.to_numpy(getattr(model, f"temporal_{k}")) for k in range(4)]
     fact_l, question_l = position_weights(facts, 6), position_weights(question, 6)
     u = (E[0][question] * question_l).sum(axis=1)
+    negative_seen = np.zeros(6, dtype=bool)
     for k in range(1, 4):
         m = (E[k - 1][facts] * fact_l).sum(axis=2) + T[k - 1][temporal]
         c = (E[k][facts] * fact_l).sum(axis=2) + T[k][temporal]
@@ -133,5 +140,11 @@ def test_forward_matches_a_direct_numpy_computation(rng):
         p = np.exp(scores - scores.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         u = u + np.einsum("nm,nmd->nd", p, c)
+        negative_seen = negative_seen | np.any(u < 0, axis=0)
+        if nonlinearity == "relu":
+            u = np.maximum(u, 0.0)
+        elif nonlinearity == "relu-half":     # units 0..2 through a ReLU, 3..5 linear
+            u = np.concatenate([np.maximum(u[:, :3], 0.0), u[:, 3:]], axis=1)
+    assert negative_seen[:3].any() and negative_seen[3:].any()   # the ReLU had something to cut
     expected = u @ ta.to_numpy(model.answer_weight)
     np.testing.assert_allclose(ta.to_numpy(model(facts, mask, question)), expected, rtol=1e-10, atol=1e-12)

@@ -128,3 +128,18 @@ def test_command_writes_readable_files(tmp_path):
                      "qa19_path-finding_test.txt", "qa19_path-finding_train.txt"]
     task = make_task("babi", task_id=19, data_dir=str(tmp_path))
     assert len(task.all("train")) == 30 and len(task.all("test")) == 10
+
+
+@pytest.mark.parametrize("task_id", [2, 3])
+def test_the_memory_window_determines_the_answers(task_id):
+    """MemN2N sees the 50 most recent facts before a question: from those alone the reader
+    answers > 99% of questions (task 3 lists a supporting fact outside the window for ~3%, but
+    other sentences in the window place the object; 0.17% of its 10k questions stay open)."""
+    stories = generate_stories(task_id, 1000, np.random.default_rng(200 + task_id))
+    answered = total = 0
+    for story in stories:
+        for question in story.questions:
+            window = [t for _, t in story.facts_before(question)][-50:]
+            total += 1
+            answered += solve(window, question.text) == question.answer
+    assert answered / total > 0.99

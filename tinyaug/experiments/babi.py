@@ -112,14 +112,16 @@ class BabiMemN2N(BabiExperiment):
 
     model_name = "memn2n"
     defaults = {"embedding_dim": 20, "hops": 3, "position_encoding": True,
-                "temporal_encoding": True, "random_noise": 0.1, "linear_start_steps": 1000}
+                "temporal_encoding": True, "random_noise": 0.1, "linear_start_steps": 1000,
+                "hop_nonlinearity": "none"}
 
     def build_model(self, rng: np.random.Generator) -> Module:
         memory = int(self.config["memory_size"])
         return MemN2N(self.qa.input_size, self.qa.output_size, int(self.config["embedding_dim"]),
                       int(self.config["hops"]), memory, temporal_size=int(memory * 1.5) + 1,
                       position_encoding=bool(self.config["position_encoding"]),
-                      temporal_encoding=bool(self.config["temporal_encoding"]), rng=rng)
+                      temporal_encoding=bool(self.config["temporal_encoding"]),
+                      hop_nonlinearity=str(self.config["hop_nonlinearity"]), rng=rng)
 
     def logits(self, batch: QAData, training: bool, step: int = 0, trace: dict | None = None):
         noise = float(self.config["random_noise"]) if training else 0.0

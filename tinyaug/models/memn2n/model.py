@@ -14,6 +14,12 @@ B = A^1, so K hops use K + 1 embedding matrices E_0..E_K (A^k = E_{k−1}, C^k =
 temporal matrices likewise (T_A^{k+1} = T_C^k). The paper also ties W^T = C^K; here answers are
 classes (some are several words, 'n,w'), so W is its own (d, answers) matrix. Linear start
 (LS, §4.2): without the softmax of eq. 1 (p = uᵀm on present memories) until it is switched on.
+
+``hop_nonlinearity="relu"`` (off by default) makes the update u^{k+1} = ReLU(u^k + o^k), as
+the option ``add_nonlin`` of the authors' released MATLAB code does (a ReLU after each hop's
+sum, the last one included); ``"relu-half"`` applies it to the first d/2 units only, the
+rest staying linear (the paper's 10k-question results used a ReLU on part of the units between
+hops, as we read its table's note; the equations above have linear hops).
 """
 from __future__ import annotations
 
@@ -27,6 +33,8 @@ from ...nn.layers import make_parameter
 from ...nn.module import Module
 from .encoding import position_weights, recency_indices
 
+#: Update rules between hops: u^{k+1} = f(u^k + o^k).
+HOP_NONLINEARITIES = ("none", "relu", "relu-half")
 #: Added to the attention scores of empty memory slots (exp underflows to exactly 0).
 _EMPTY_SCORE = -1e9
 
@@ -40,12 +48,17 @@ class MemN2N(Module):
     def __init__(self, vocabulary_size: int, answer_count: int, embedding_dim: int = 20,
                  hops: int = 3, memory_size: int = 50, temporal_size: int | None = None,
                  position_encoding: bool = True, temporal_encoding: bool = True,
+                 hop_nonlinearity: str = "none",
                  rng: np.random.Generator | None = None, dtype=None) -> None:
         super().__init__()
         rng = rng or init.default_rng()
         if hops < 1 or embedding_dim < 1 or memory_size < 1:
             raise ValueError(f"MemN2N: hops, embedding_dim and memory_size must be >= 1, got "
                              f"{hops}, {embedding_dim}, {memory_size}")
+        if hop_nonlinearity not in HOP_NONLINEARITIES:
+            raise ValueError(f"MemN2N: hop_nonlinearity must be one of {HOP_NONLINEARITIES}, "
+                             f"got {hop_nonlinearity!r}")
+        self.hop_nonlinearity = hop_nonlinearity
         self.vocabulary_size, self.answer_count = vocabulary_size, answer_count
         self.embedding_dim, self.hops, self.memory_size = embedding_dim, hops, memory_size
         self.temporal_size = max(temporal_size or memory_size, memory_size)
@@ -129,6 +142,11 @@ class MemN2N(Module):
                 attention = ops.softmax(scores + empty_scores, axis=-1)     # eq. 1
             response = ops.einsum("nm,nmd->nd", attention, outputs)          # o^k, eq. 2
             query = query + response                                        # u^{k+1}, §2.2
+            if self.hop_nonlinearity == "relu":
+                query = ops.relu(query)                                     # released code's add_nonlin
+            elif self.hop_nonlinearity == "relu-half":
+                first_half = self._constant((np.arange(d) < d // 2).astype(np.float64))
+                query = query + (ops.relu(query) - query) * first_half      # ReLU on units < d/2
             memories = outputs                                              # A^{k+1} = C^k
             attentions.append(attention)
         if trace is not None:
@@ -138,4 +156,5 @@ class MemN2N(Module):
     def extra_repr(self) -> str:
         return (f"vocabulary={self.vocabulary_size}, answers={self.answer_count}, "
                 f"d={self.embedding_dim}, hops={self.hops}, memory={self.memory_size}, "
-                f"PE={self.position_encoding}, TE={self.temporal_encoding}")
+                f"PE={self.position_encoding}, TE={self.temporal_encoding}, "
+                f"hop_nonlinearity={self.hop_nonlinearity}")
