@@ -219,3 +219,23 @@ def test_a_folder_being_swept_is_locked(tmp_path):
     with runner.SweepLock(str(tmp_path)):
         assert open(tmp_path / "sweep.lock").read() == str(os.getpid())
     assert not os.path.exists(tmp_path / "sweep.lock")
+
+
+def test_planned_steps_follow_a_recipe_unless_steps_are_given():
+    """The progress line's total: a recipe's own length (copy/ntm's lstm-controller recipe
+    differs from the copy default), one ``--dry-run`` per setting combination; ``--steps``
+    wins; without a recipe, the default."""
+    from tinyaug.experiments.ntm_recipes import RECIPES
+    from tinyaug.sweeps import known_settings, planned_steps
+    known = known_settings("copy", "ntm")
+    recipe_steps = RECIPES[("copy", "lstm-controller")]["steps"]
+    assert int(known["steps"]) != recipe_steps
+
+    def planned(settings, seeds):
+        runs = grid.expand(settings, seeds)
+        steps = planned_steps("copy", "ntm", runs, known)
+        return [steps[run] for run in runs]
+
+    assert planned({"recipe": ["lstm-controller"]}, [0, 1]) == [recipe_steps] * 2
+    assert planned({"recipe": ["lstm-controller"], "steps": ["7"]}, [0]) == [7]
+    assert planned({"lr": ["1e-3", "1e-4"]}, [0]) == [int(known["steps"])] * 2

@@ -63,6 +63,37 @@ def check_settings(task: str, model: str, settings: dict[str, list[str]],
                          f"{', '.join(sorted(k for k in known if k != 'seed'))}")
 
 
+def resolved_config(task: str, model: str, settings: dict[str, str]) -> dict:
+    """The config ``tinyaug train --task T --model M [settings] --dry-run`` would run with
+    (a recipe expanded into its stages and steps), read from a subprocess."""
+    command = [*runner.train_prefix(), "--task", task, "--model", model, "--dry-run"]
+    for key, value in settings.items():
+        command += [f"--{key.replace('_', '-')}", value]
+    result = subprocess.run(command, env=runner.child_env(), capture_output=True, text=True)
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()
+        raise SweepError(f"sweep: {task}/{model} with {settings}: "
+                         f"{message[-1] if message else f'exit {result.returncode}'}")
+    return json.loads(result.stdout)["config"]
+
+
+def planned_steps(task: str, model: str, runs: list, known: dict[str, str]) -> dict:
+    """{run: the steps it will train}, for the progress line: ``--steps`` where the sweep sets
+    it, else the experiment's default; a ``--recipe`` may set its own length, so a setting
+    combination with a recipe (and no ``--steps``) asks ``--dry-run`` once."""
+    resolved: dict[tuple, int] = {}
+    steps = {}
+    for run in runs:
+        if "steps" in run.settings or "recipe" not in run.settings:
+            steps[run] = int(float(run.settings.get("steps", known.get("steps", "0"))))
+            continue
+        key = tuple(sorted(run.settings.items()))
+        if key not in resolved:
+            resolved[key] = int(resolved_config(task, model, run.settings)["steps"])
+        steps[run] = resolved[key]
+    return steps
+
+
 def _read_sweep_file(out: str) -> dict | None:
     path = os.path.join(out, SWEEP_FILE)
     if not os.path.exists(path):
@@ -165,8 +196,7 @@ def _main(argv: list[str]) -> int:
     known = known_settings(task, model)
     check_settings(task, model, settings, known)
     runs = grid.expand(settings, seeds)
-    total_steps = {run: int(float(run.settings.get("steps", known.get("steps", "0"))))
-                   for run in runs}
+    total_steps = planned_steps(task, model, runs, known)
     title = f"{task}/{model}, seeds {','.join(map(str, seeds))}"
     record = {"identity": identity, "settings": settings, "seeds": seeds, "metric": metric,
               "threshold": threshold}
