@@ -177,3 +177,22 @@ def test_task3_is_timed_as_babi_times_it():
             assert reader.history[thing][-1] == place       # its latest change of place
             repeated += reader.history[thing].count(place) > 1
     assert 0.01 < repeated / (5 * (len(stories) - 1)) < 0.2      # ~7% of the 10k questions
+
+
+def test_validation_questions_are_held_out_and_encoded_alike(tmp_path):
+    """``validation()``: generated stories in neither split, with the task's vocabulary and
+    answer classes and its arrays' shapes (for choosing runs without the test set)."""
+    task = make_task("babi", task_id=2, train_questions=300, test_questions=100)
+    valid = task.validation(120)
+    assert len(valid) == 120
+    assert valid.facts.shape[1:] == task.all("train").facts.shape[1:]
+    assert valid.question.shape[1] == task.all("train").question.shape[1]
+    stories = generate_stories(2, 120, np.random.default_rng([0, 2, 2]),
+                               exclude={s.key() for s in task.train_stories + task.test_stories})
+    keys = {s.key() for s in stories}
+    assert not keys & {s.key() for s in task.train_stories + task.test_stories}
+    for split in ("train", "test"):
+        text = open(os.path.join(FIXTURES, f"qa_fixture_{split}.txt")).read()
+        (tmp_path / f"qa1_single-supporting-fact_{split}.txt").write_text(text)
+    with pytest.raises(ValueError, match="no generator"):
+        make_task("babi", task_id=1, data_dir=str(tmp_path)).validation()
