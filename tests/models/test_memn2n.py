@@ -100,10 +100,11 @@ def test_bad_shapes_are_clear_errors(rng):
         MemN2N(12, 5, hop_nonlinearity="tanh")
 
 
-def test_short_training_on_generated_task_lowers_the_loss():
+@pytest.mark.parametrize("tying", ["adjacent", "layerwise"])
+def test_short_training_on_generated_task_lowers_the_loss(tying):
     task = make_task("babi", task_id=1, train_questions=400, test_questions=20)
     model = MemN2N(task.input_size, task.output_size, embedding_dim=16, hops=2,
-                   memory_size=50, rng=np.random.default_rng(0))
+                   memory_size=50, weight_tying=tying, rng=np.random.default_rng(0))
     optimizer = ta.optim.Adam(model.parameters(), lr=0.02)
     data_rng = np.random.default_rng(1)
     losses = []
@@ -148,3 +149,37 @@ def test_forward_matches_a_direct_numpy_computation(rng, nonlinearity):
     assert negative_seen[:3].any() and negative_seen[3:].any()   # the ReLU had something to cut
     expected = u @ ta.to_numpy(model.answer_weight)
     np.testing.assert_allclose(ta.to_numpy(model(facts, mask, question)), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_layerwise_tying_matches_a_direct_numpy_computation(rng):
+    """Layer-wise tying (§2.2): the same A, C (and T_A, T_C) in every hop, the question's own
+    B, u^{k+1} = H u^k + o^k; its parameters, and the model against NumPy in float64."""
+    facts, mask, question = _problem(rng)
+    model = MemN2N(12, 5, embedding_dim=6, hops=3, memory_size=6, weight_tying="layerwise",
+                   rng=rng, dtype=np.float64)
+    assert [name for name, _ in model.named_parameters()] == [
+        "embedding_0", "embedding_1", "temporal_1", "embedding_2", "temporal_2", "hop_map",
+        "answer_weight"]
+    temporal = recency_indices(mask)
+    B, A, C = (ta.to_numpy(model.embedding(k)) for k in range(3))
+    T_A, T_C, H = (ta.to_numpy(p) for p in (model.temporal_1, model.temporal_2, model.hop_map))
+    fact_l, question_l = position_weights(facts, 6), position_weights(question, 6)
+    u = (B[question] * question_l).sum(axis=1)
+    m = (A[facts] * fact_l).sum(axis=2) + T_A[temporal]
+    c = (C[facts] * fact_l).sum(axis=2) + T_C[temporal]
+    for _ in range(3):
+        scores = np.einsum("nmd,nd->nm", m, u) + np.where(mask > 0, 0.0, -1e9)
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        u = u @ H.T + np.einsum("nm,nmd->nd", p, c)
+    expected = u @ ta.to_numpy(model.answer_weight)
+    np.testing.assert_allclose(ta.to_numpy(model(facts, mask, question)), expected, rtol=1e-10, atol=1e-12)
+    # H matters: the same hops with H = I (no map) give other logits.
+    u = (B[question] * question_l).sum(axis=1)
+    for _ in range(3):
+        scores = np.einsum("nmd,nd->nm", m, u) + np.where(mask > 0, 0.0, -1e9)
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        u = u + np.einsum("nm,nmd->nd", p / p.sum(axis=1, keepdims=True), c)
+    assert not np.allclose(u @ ta.to_numpy(model.answer_weight), expected, atol=1e-3)
+    with pytest.raises(ValueError, match="weight_tying must be one of"):
+        MemN2N(12, 5, weight_tying="tied")

@@ -11,6 +11,7 @@ from tinyaug.tasks.babi import (GENERATORS, TASK_IDS, generate_split, generate_s
                                 parse_stories, read_stories, solve)
 from tinyaug.tasks.babi.encode import word_sequences
 from tinyaug.tasks.babi.format import BabiFormatError, format_stories
+from tinyaug.tasks.babi.solver import Reader
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 
@@ -134,7 +135,7 @@ def test_command_writes_readable_files(tmp_path):
 def test_the_memory_window_determines_the_answers(task_id):
     """MemN2N sees the 50 most recent facts before a question: from those alone the reader
     answers > 99% of questions (task 3 lists a supporting fact outside the window for ~3%, but
-    other sentences in the window place the object; 0.17% of its 10k questions stay open)."""
+    other sentences in the window place the object; 0.33% of its 10k questions stay open)."""
     stories = generate_stories(task_id, 1000, np.random.default_rng(200 + task_id))
     answered = total = 0
     for story in stories:
@@ -143,3 +144,55 @@ def test_the_memory_window_determines_the_answers(task_id):
             total += 1
             answered += solve(window, question.text) == question.answer
     assert answered / total > 0.99
+
+
+def test_where_was_means_before_the_last_arrival():
+    """bAbI's task 3 asks for the place before the object's last change of place, even when
+    the object had been in the place named before (the reader answers the same)."""
+    facts = ["Mary got the milk.", "Mary went to the kitchen.", "Mary went to the garden.",
+             "Mary dropped the milk.", "John went to the garden.", "John took the milk.",
+             "John travelled to the kitchen."]
+    assert solve(facts, "Where was the milk before the kitchen?") == "garden"
+    assert solve(facts[:3], "Where was the milk before the garden?") == "kitchen"
+    assert solve(facts[:2], "Where was the milk before the kitchen?") is None
+
+
+def test_task3_is_timed_as_babi_times_it():
+    """Task 3 as the released generator (WhereWasObject.lua) makes it: five questions a story,
+    at least three facts before the first and between two questions, each about the object's
+    latest change of place; some ask about a place the object had been in before."""
+    stories = generate_stories(3, 1000, np.random.default_rng(5))
+    repeated = 0
+    for story in stories[:-1]:
+        assert len(story.questions) == 5
+        previous = 0
+        for question in story.questions:
+            facts = story.facts_before(question)
+            assert len(facts) - previous >= 3
+            previous = len(facts)
+            reader = Reader()
+            for _, text in facts:
+                reader.read(text)
+            thing, place = question.text.rstrip("?").split()[3::3]
+            assert reader.history[thing][-1] == place       # its latest change of place
+            repeated += reader.history[thing].count(place) > 1
+    assert 0.01 < repeated / (5 * (len(stories) - 1)) < 0.2      # ~7% of the 10k questions
+
+
+def test_validation_questions_are_held_out_and_encoded_alike(tmp_path):
+    """``validation()``: generated stories in neither split, with the task's vocabulary and
+    answer classes and its arrays' shapes (for choosing runs without the test set)."""
+    task = make_task("babi", task_id=2, train_questions=300, test_questions=100)
+    valid = task.validation(120)
+    assert len(valid) == 120
+    assert valid.facts.shape[1:] == task.all("train").facts.shape[1:]
+    assert valid.question.shape[1] == task.all("train").question.shape[1]
+    stories = generate_stories(2, 120, np.random.default_rng([0, 2, 2]),
+                               exclude={s.key() for s in task.train_stories + task.test_stories})
+    keys = {s.key() for s in stories}
+    assert not keys & {s.key() for s in task.train_stories + task.test_stories}
+    for split in ("train", "test"):
+        text = open(os.path.join(FIXTURES, f"qa_fixture_{split}.txt")).read()
+        (tmp_path / f"qa1_single-supporting-fact_{split}.txt").write_text(text)
+    with pytest.raises(ValueError, match="no generator"):
+        make_task("babi", task_id=1, data_dir=str(tmp_path)).validation()

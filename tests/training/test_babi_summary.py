@@ -26,3 +26,21 @@ def test_table_and_selection_by_training_error(tmp_path, capsys):
     assert row_2.split("|")[-2].strip() == "10.0 (8.0; 200, 2)"
     assert "not run" in next(line for line in lines if line.startswith("| 3 |"))
     assert os.path.exists(figure)
+
+
+def test_selection_by_validation_error(tmp_path, capsys, monkeypatch):
+    """--select-valid takes each task's run with the lowest held-out (validation) error, even
+    against a lower training error; the validation errors are printed."""
+    import tinyaug.experiments.babi_summary as summary
+    _run(tmp_path / "babi-1-a", 0.02, 0.01)
+    _run(tmp_path / "babi-1-b", 0.03, 0.05)
+    validation = {"babi-1-a": 4.0, "babi-1-b": 2.5}
+    monkeypatch.setattr(summary, "validation_error",
+                        lambda run_dir: validation[os.path.basename(run_dir)])
+    assert main([str(tmp_path), "--runs", "a=babi-{id}-a", "b=babi-{id}-b",
+                 "--select", "by-train=a,b", "--select-valid", "by-valid=a,b"]) == 0
+    out = capsys.readouterr().out
+    row_1 = next(line for line in out.splitlines() if line.startswith("| 1 |")).split("|")
+    assert row_1[-3].strip() == "2.0 (1.0; 100, 2)"        # by training error: run a
+    assert row_1[-2].strip() == "3.0 (5.0; 100, 2)"        # by validation error: run b
+    assert "validation: task 1 b: 2.5%" in out

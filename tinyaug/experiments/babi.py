@@ -113,7 +113,7 @@ class BabiMemN2N(BabiExperiment):
     model_name = "memn2n"
     defaults = {"embedding_dim": 20, "hops": 3, "position_encoding": True,
                 "temporal_encoding": True, "random_noise": 0.1, "linear_start_steps": 1000,
-                "hop_nonlinearity": "none"}
+                "hop_nonlinearity": "none", "weight_tying": "adjacent"}
 
     def build_model(self, rng: np.random.Generator) -> Module:
         memory = int(self.config["memory_size"])
@@ -121,7 +121,8 @@ class BabiMemN2N(BabiExperiment):
                       int(self.config["hops"]), memory, temporal_size=int(memory * 1.5) + 1,
                       position_encoding=bool(self.config["position_encoding"]),
                       temporal_encoding=bool(self.config["temporal_encoding"]),
-                      hop_nonlinearity=str(self.config["hop_nonlinearity"]), rng=rng)
+                      hop_nonlinearity=str(self.config["hop_nonlinearity"]),
+                      weight_tying=str(self.config["weight_tying"]), rng=rng)
 
     def logits(self, batch: QAData, training: bool, step: int = 0, trace: dict | None = None):
         noise = float(self.config["random_noise"]) if training else 0.0

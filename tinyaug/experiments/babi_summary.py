@@ -10,6 +10,9 @@ questions). Prints a Markdown table (with steps and minutes) and draws the per-t
 beside the published means (real bAbI; ours are generated data). ``--select NAME=A,B,...``
 adds a column taking, for each task, the run of those columns with the lowest training error
 (Sukhbaatar et al. picked the best of 10 runs by training error; the test error plays no part).
+``--select-valid NAME=A,B,...`` takes instead the run with the lowest error on 1,000 held-out
+generated questions (``BabiTask.validation``: stories in neither split), loading each run's
+checkpoint; it prints each candidate's validation error.
 """
 from __future__ import annotations
 
@@ -46,6 +49,14 @@ def _lowest_training_error(runs):
     return min(found, key=lambda run: run[3]) if found else None
 
 
+def validation_error(run_dir: str, questions: int = 1000) -> float:
+    """Error % of a saved bAbI run on ``questions`` held-out generated questions."""
+    from ..training.loop import restore_run
+    experiment, _, _, _ = restore_run(run_dir)
+    data = experiment.qa.validation(questions)
+    return 100.0 * float(np.mean(experiment.predict(data).argmax(1) != data.answer))
+
+
 def collect(runs_dir: str, patterns: dict[str, str]) -> dict[str, list]:
     return {model: [final_result(os.path.join(runs_dir, pattern.format(id=task_id)))
                     for task_id in TASK_IDS] for model, pattern in patterns.items()}
@@ -77,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure", default="")
     parser.add_argument("--runs", nargs="*", default=["memn2n=babi-{id}-memn2n", "lstm=babi-{id}-lstm"])
     parser.add_argument("--select", nargs="*", default=[])
+    parser.add_argument("--select-valid", nargs="*", default=[])
     parser.add_argument("--plot-columns", default="", help="comma-separated columns to draw (default all)")
     args = parser.parse_args(argv)
     patterns = dict(item.split("=", 1) for item in args.runs)
@@ -85,6 +97,23 @@ def main(argv: list[str] | None = None) -> int:
         name, sources = item.split("=", 1)
         columns = [results[column] for column in sources.split(",")]
         results[name] = [_lowest_training_error(runs) for runs in zip(*columns)]
+    for item in args.select_valid:
+        name, sources = item.split("=", 1)
+        chosen = []
+        for index, task_id in enumerate(TASK_IDS):
+            best = None
+            candidates = [column for column in sources.split(",") if results[column][index]]
+            for column in candidates:
+                run = results[column][index]
+                if len(candidates) == 1:        # nothing to choose between: not evaluated
+                    best = (0.0, run)
+                    break
+                error = validation_error(os.path.join(args.runs_dir, patterns[column].format(id=task_id)))
+                print(f"validation: task {task_id} {column}: {error:.1f}%")
+                if best is None or error < best[0]:
+                    best = (error, run)
+            chosen.append(None if best is None else best[1])
+        results[name] = chosen
     print(markdown(results))
     if args.figure:
         from ..plots.babi import error_bars_figure

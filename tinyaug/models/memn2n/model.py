@@ -15,6 +15,11 @@ temporal matrices likewise (T_A^{k+1} = T_C^k). The paper also ties W^T = C^K; h
 classes (some are several words, 'n,w'), so W is its own (d, answers) matrix. Linear start
 (LS, §4.2): without the softmax of eq. 1 (p = uᵀm on present memories) until it is switched on.
 
+Layer-wise tying (``weight_tying="layerwise"``, §2.2, "RNN-like"): one input embedding A and
+one output embedding C for every hop (A^1 = ... = A^K, C^1 = ... = C^K, with their temporal
+matrices T_A, T_C), the question's own B, and a learnt linear map H between hops:
+u^{k+1} = H u^k + o^k.
+
 ``hop_nonlinearity="relu"`` (off by default) makes the update u^{k+1} = ReLU(u^k + o^k), as
 the option ``add_nonlin`` of the authors' released MATLAB code does (a ReLU after each hop's
 sum, the last one included); ``"relu-half"`` applies it to the first d/2 units only, the
@@ -35,6 +40,8 @@ from .encoding import position_weights, recency_indices
 
 #: Update rules between hops: u^{k+1} = f(u^k + o^k).
 HOP_NONLINEARITIES = ("none", "relu", "relu-half")
+#: Weight tying across hops (§2.2).
+WEIGHT_TYINGS = ("adjacent", "layerwise")
 #: Added to the attention scores of empty memory slots (exp underflows to exactly 0).
 _EMPTY_SCORE = -1e9
 
@@ -48,7 +55,7 @@ class MemN2N(Module):
     def __init__(self, vocabulary_size: int, answer_count: int, embedding_dim: int = 20,
                  hops: int = 3, memory_size: int = 50, temporal_size: int | None = None,
                  position_encoding: bool = True, temporal_encoding: bool = True,
-                 hop_nonlinearity: str = "none",
+                 hop_nonlinearity: str = "none", weight_tying: str = "adjacent",
                  rng: np.random.Generator | None = None, dtype=None) -> None:
         super().__init__()
         rng = rng or init.default_rng()
@@ -58,18 +65,24 @@ class MemN2N(Module):
         if hop_nonlinearity not in HOP_NONLINEARITIES:
             raise ValueError(f"MemN2N: hop_nonlinearity must be one of {HOP_NONLINEARITIES}, "
                              f"got {hop_nonlinearity!r}")
-        self.hop_nonlinearity = hop_nonlinearity
+        if weight_tying not in WEIGHT_TYINGS:
+            raise ValueError(f"MemN2N: weight_tying must be one of {WEIGHT_TYINGS}, "
+                             f"got {weight_tying!r}")
+        self.hop_nonlinearity, self.weight_tying = hop_nonlinearity, weight_tying
         self.vocabulary_size, self.answer_count = vocabulary_size, answer_count
         self.embedding_dim, self.hops, self.memory_size = embedding_dim, hops, memory_size
         self.temporal_size = max(temporal_size or memory_size, memory_size)
         self.position_encoding, self.temporal_encoding = position_encoding, temporal_encoding
-        # Parameters drawn from N(0, 0.1²) (§4.2). E_0..E_K, T_0..T_K: adjacent tying (§2.2).
-        for k in range(hops + 1):
+        # Parameters drawn from N(0, 0.1²) (§4.2). E_0..E_K, T_0..T_K: adjacent tying (§2.2);
+        # layer-wise: E_0 = B, E_1 = A, E_2 = C (T_1 = T_A, T_2 = T_C; T_0 unused, not made).
+        for k in range(hops + 1 if weight_tying == "adjacent" else 3):
             setattr(self, f"embedding_{k}", make_parameter(
                 rng.normal(0.0, 0.1, (vocabulary_size, embedding_dim)), dtype))
-            if temporal_encoding:
+            if temporal_encoding and (weight_tying == "adjacent" or k > 0):
                 setattr(self, f"temporal_{k}", make_parameter(
                     rng.normal(0.0, 0.1, (self.temporal_size, embedding_dim)), dtype))
+        if weight_tying == "layerwise":                                   # H, §2.2
+            self.hop_map = make_parameter(rng.normal(0.0, 0.1, (embedding_dim, embedding_dim)), dtype)
         self.answer_weight = make_parameter(rng.normal(0.0, 0.1, (embedding_dim, answer_count)), dtype)
 
     def embedding(self, k: int) -> Tensor:
@@ -126,28 +139,38 @@ class MemN2N(Module):
         present = self._constant(fact_mask)
         empty_scores = self._constant((1.0 - fact_mask) * _EMPTY_SCORE)
 
+        layerwise = self.weight_tying == "layerwise"
+
+        def facts_encoded(k: int) -> Tensor:                                 # Σ l ∘ E_k x + T_k(i)
+            encoded = self._encode(fact_rows, fact_weights, k)
+            if self.temporal_encoding:
+                encoded = encoded + self._temporal(k, time_rows, fact_mask.shape)
+            return encoded
+
         query = self._encode(question_rows, question_weights, 0)             # u^1 = Σ l ∘ B q
-        memories = self._encode(fact_rows, fact_weights, 0)                  # A^1 = E_0
-        if self.temporal_encoding:
-            memories = memories + self._temporal(0, time_rows, fact_mask.shape)  # + T_A^1(i)
+        memories = facts_encoded(1 if layerwise else 0)                      # m_i: A^1 (= E_0 adjacent)
+        outputs = facts_encoded(2) if layerwise else None                    # layer-wise: C, every hop
         attentions = []
         for k in range(1, self.hops + 1):
-            outputs = self._encode(fact_rows, fact_weights, k)               # C^k = E_k
-            if self.temporal_encoding:
-                outputs = outputs + self._temporal(k, time_rows, fact_mask.shape)  # + T_C^k(i)
+            if not layerwise:
+                outputs = facts_encoded(k)                                  # C^k = E_k (+ T_C^k)
             scores = ops.einsum("nmd,nd->nm", memories, query)               # u^kᵀ m_i
             if linear:
                 attention = scores * present                                # LS: no softmax
             else:
                 attention = ops.softmax(scores + empty_scores, axis=-1)     # eq. 1
             response = ops.einsum("nm,nmd->nd", attention, outputs)          # o^k, eq. 2
-            query = query + response                                        # u^{k+1}, §2.2
+            if layerwise:
+                query = ops.einsum("nd,ed->ne", query, self.hop_map) + response  # u^{k+1} = H u^k + o^k
+            else:
+                query = query + response                                    # u^{k+1}, §2.2
             if self.hop_nonlinearity == "relu":
                 query = ops.relu(query)                                     # released code's add_nonlin
             elif self.hop_nonlinearity == "relu-half":
                 first_half = self._constant((np.arange(d) < d // 2).astype(np.float64))
                 query = query + (ops.relu(query) - query) * first_half      # ReLU on units < d/2
-            memories = outputs                                              # A^{k+1} = C^k
+            if not layerwise:
+                memories = outputs                                          # A^{k+1} = C^k
             attentions.append(attention)
         if trace is not None:
             trace["attention"] = np.stack([to_numpy(a.data) for a in attentions])
@@ -157,4 +180,4 @@ class MemN2N(Module):
         return (f"vocabulary={self.vocabulary_size}, answers={self.answer_count}, "
                 f"d={self.embedding_dim}, hops={self.hops}, memory={self.memory_size}, "
                 f"PE={self.position_encoding}, TE={self.temporal_encoding}, "
-                f"hop_nonlinearity={self.hop_nonlinearity}")
+                f"hop_nonlinearity={self.hop_nonlinearity}, tying={self.weight_tying}")

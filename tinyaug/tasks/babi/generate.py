@@ -1,5 +1,6 @@
 """Seeded bAbI-style datasets: ``generate_stories(task_id, questions, rng)`` and
-``generate_split(task_id, train_questions, test_questions, seed)`` (the two never share a story).
+``generate_split(task_id, train_questions, test_questions, seed)`` (the two never share a story),
+``generate_validation(task_id, questions, seed, exclude)`` (a third stream, for choosing runs).
 """
 from __future__ import annotations
 
@@ -71,3 +72,10 @@ def generate_split(task_id: int, train_questions: int, test_questions: int,
     test = generate_stories(task_id, test_questions, np.random.default_rng([seed, task_id, 1]),
                             exclude=keys)
     return train, test
+
+
+def generate_validation(task_id: int, questions: int, seed: int, exclude: set[str]) -> list[Story]:
+    """Held-out stories from a third stream of ``seed`` (neither the training nor the test
+    stream), none of them in ``exclude`` (the keys of the training and test stories)."""
+    return generate_stories(task_id, questions, np.random.default_rng([seed, task_id, 2]),
+                            exclude=exclude)

@@ -108,10 +108,11 @@ class Reader:
             place = self.place.get(m.group(1))
             return None if place is None else ("yes" if place == m.group(2) else "no")
         if m := re.match(r"^Where was the (\w+) before the (\w+)\?$", question):
+            # The place before the object's last arrival in the place named (bAbI's sense).
             history = self.history.get(m.group(1), [])
-            if self.thing_place.get(m.group(1)) is None or history.count(m.group(2)) != 1:
+            if self.thing_place.get(m.group(1)) is None or m.group(2) not in history:
                 return None
-            index = history.index(m.group(2))
+            index = len(history) - 1 - history[::-1].index(m.group(2))
             return history[index - 1] if index > 0 else None
         if m := re.match(r"^How many objects is (\w+) carrying\?$", question):
             count = len(self.held.get(m.group(1), []))

@@ -16,7 +16,7 @@ import numpy as np
 from ..base import Task, check_batch_size, register_task
 from .encode import QAData, build_answers, build_vocabulary, encode, pad_to, word_sequences
 from .format import find_task_files, read_stories, write_stories
-from .generate import GENERATORS, check_task_id, generate_split
+from .generate import GENERATORS, check_task_id, generate_split, generate_validation
 
 STOP, QUERY = ".", "?"
 
@@ -73,6 +73,22 @@ class BabiTask(Task):
 
     def all(self, split: str = "test") -> QAData:
         return self._split(split)
+
+    def validation(self, questions: int = 1000) -> QAData:
+        """``questions`` generated questions from a third stream (stories in neither the
+        training nor the test split), encoded with this task's vocabulary and answers: for
+        choosing among trained runs without looking at the test set. Generated data only."""
+        if self.data_dir:
+            raise ValueError("babi: validation() generates held-out stories; with data_dir "
+                             "there is no generator (hold out training questions instead)")
+        keys = {story.key() for story in self.train_stories + self.test_stories}
+        stories = generate_validation(self.task_id, questions, self.data_seed, keys)
+        data = encode(stories, self.vocabulary, self.answers, self.memory_size, self.task_id)
+        train = self.splits["train"]
+        if data.facts.shape[2] > train.facts.shape[2] or data.question.shape[1] > train.question.shape[1]:
+            raise ValueError(f"babi: validation sentences are longer than the training ones "
+                             f"({data.facts.shape[2]}, {data.question.shape[1]} words)")
+        return pad_to(data, train.facts.shape[2], train.question.shape[1])
 
     def sequences(self, data: QAData) -> tuple[np.ndarray, np.ndarray]:
         """``word_sequences`` of ``data`` with this vocabulary's '.' and '?' markers."""

@@ -109,6 +109,18 @@ class World:
             return self.get(*gets[int(self.rng.integers(len(gets)))])
         return self.drop(*drops[int(self.rng.integers(len(drops)))])
 
+    def babi_action(self) -> int:
+        """An action as bAbI's task-3 generator draws it (``WhereWasObject.lua`` of the released
+        bAbI-tasks code): get, drop and move with equal odds, a get or drop uniform among all
+        those possible (person, object) pairs, a move when none is."""
+        options = [("get", p, n) for p, person in self.people.items() for n, t in self.things.items()
+                   if t.holder is None and t.place == person.place]
+        options += [("drop", p, n) for p, person in self.people.items() for n in person.held]
+        if not options or self.rng.random() < 1 / 3:
+            return self.move(str(self.rng.choice(PEOPLE)))
+        action, person, thing = options[int(self.rng.integers(len(options)))]
+        return self.get(person, thing) if action == "get" else self.drop(person, thing)
+
     # -- questions (None when the story does not determine the answer) ------------------------
     def ask_where_person(self, person_name: str) -> bool:
         person = self.people[person_name]
@@ -135,14 +147,16 @@ class World:
         return True
 
     def ask_where_before(self, thing_name: str) -> bool:
+        """'Where was the milk before the office?': the place the object was in before it came
+        to where it is now (the last change of its known place, as bAbI's task 3 asks it; the
+        object may have been in the office before too)."""
         thing = self.things[thing_name]
-        places = [p for p, _ in thing.history]
-        if not thing.known or len(places) < 2 or places.count(places[-1]) != 1:
+        if not thing.known or len(thing.history) < 2:
             return False
-        assert places[-1] == self.thing_place(thing_name)
+        assert thing.history[-1][0] == self.thing_place(thing_name)
         evidence = thing.history[-2][1] | thing.history[-1][1]
-        self.story.add_question(f"Where was the {thing_name} before the {places[-1]}?",
-                                places[-2], evidence)
+        self.story.add_question(f"Where was the {thing_name} before the {thing.history[-1][0]}?",
+                                thing.history[-2][0], evidence)
         return True
 
     def ask_how_many(self, person_name: str) -> bool:
@@ -190,11 +204,23 @@ def story_task2(rng: np.random.Generator) -> Story:
                         lambda w: w.ask_where_thing(str(rng.choice(OBJECTS))))
 
 
-def story_task3(rng: np.random.Generator) -> Story:
-    """Task 3, three supporting facts: 'Where was the football before the kitchen?'."""
+def story_task3(rng: np.random.Generator, questions: int = 5) -> Story:
+    """Task 3, three supporting facts: 'Where was the football before the kitchen?'. Timed as
+    bAbI's generator times it: ``babi_action``s, and after each, once three or more have been
+    told since the last question, with probability 1/2 a question about an object (drawn
+    among those whose place is known and has changed at least once)."""
     world = World(rng)
-    return _interleaved(rng, world, 5, (3, 9),
-                        lambda w: w.ask_where_before(str(rng.choice(OBJECTS))), max_tries=60)
+    since_question = 0
+    while len(world.story.questions) < questions:
+        world.babi_action()
+        since_question += 1
+        if since_question < 3 or rng.random() >= 0.5:
+            continue
+        askable = [name for name, thing in world.things.items()
+                   if thing.known and len(thing.history) >= 2]
+        if askable and world.ask_where_before(str(rng.choice(askable))):
+            since_question = 0
+    return world.story
 
 
 def story_task6(rng: np.random.Generator) -> Story:
