@@ -47,7 +47,8 @@ def main(argv=None) -> None:
         steps, values = metrics["step"][keep], metrics["eval_bits_per_char"][keep]
         if steps.size == 0:
             continue
-        minutes = float(metrics["wall_time"][np.isfinite(metrics["wall_time"])][-1]) / 60
+        timed = np.isfinite(metrics["wall_time"]) & (metrics["step"] <= steps[-1])
+        minutes = float(metrics["wall_time"][timed][-1]) / 60      # wall minutes to the last eval kept
         runs.setdefault(match["model"], {})[int(match["seed"])] = (steps, values)
         print(f"{match['model']:13s} T={args.window} seed {match['seed']}: {int(steps[-1])} updates, "
               f"{minutes:.1f} min; held-out bits/char last {values[-1]:.3f}, "

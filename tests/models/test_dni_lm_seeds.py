@@ -76,8 +76,32 @@ def test_sweep_passes_extra_settings_to_every_run(tmp_path, monkeypatch, capsys)
         assert "--set window=3 --set synthetic_scale=1 --set synth_hidden=32" in joined
 
 
-@pytest.mark.parametrize("name", ["dni_lm_seeds", "dni_curriculum_sweep"])
+@pytest.mark.parametrize("name", ["dni_lm_seeds", "dni_curriculum_sweep", "dni_horizon_table"])
 def test_scripts_answer_help(name):
     with pytest.raises(SystemExit) as exit_info:
         load_example(name).main(["--help"])
     assert exit_info.value.code == 0
+
+
+def write_curriculum_run(folder, name, solved_by_step, scale=0.1):
+    os.makedirs(folder / name)
+    rows = ["step,wall_time,solved"] + [f"{step},{step / 100},{solved}" for step, solved in solved_by_step]
+    (folder / name / "metrics.csv").write_text("\n".join(rows) + "\n")
+    (folder / name / "config.json").write_text(
+        '{"task": "copy", "model": "m", "config": {"synthetic_scale": %s, "synth_hidden": 0}}' % scale)
+
+
+def test_horizon_table_takes_each_run_from_the_first_folder_that_reaches_the_budget(tmp_path, capsys):
+    first, main = tmp_path / "lambda1", tmp_path / "sweep"
+    write_curriculum_run(first, "copy-lstm-dni-T3-s0", [(50, 1), (100, 3), (200, 4)], scale=1)
+    write_curriculum_run(first, "copy-lstm-dni-T2-s0", [(50, 1)], scale=1)            # short of 100
+    for window in (2, 3):
+        write_curriculum_run(main, f"copy-lstm-tbptt-T{window}-s0", [(50, 1), (100, 1)])
+        write_curriculum_run(main, f"copy-lstm-dni-T{window}-s0", [(50, 1), (100, 2)])
+    load_example("dni_horizon_table").main(
+        ["--runs", str(first), str(main), "--tasks", "copy", "--windows", "2", "3", "--seeds", "0",
+         "--budget", "100", "--figure-dir", str(tmp_path / "figures")])
+    out = capsys.readouterr().out
+    assert "| copy | 2 | 100 | 1 | 2 |" in out
+    assert "| copy | 3 | 100 | 1 | 3 (λ = 1) |" in out            # read at the budget, not at 200
+    assert (tmp_path / "figures" / "dni_copy_horizon.png").exists()
