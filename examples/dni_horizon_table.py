@@ -86,8 +86,11 @@ def main(argv=None) -> None:
             print(f"| {task} | {window} | {budget:,} | " + " | ".join(cells) + " |")
         if args.figure_dir and table:
             os.makedirs(args.figure_dir, exist_ok=True)
+            longer = [w for w in args.windows if budgets.get((task, w), args.budget) != args.budget]
+            steps = f"{args.budget // 1000}k steps" + "".join(
+                f"; {budgets[(task, w)] // 1000}k at T = {w}" for w in longer)
             print(horizon_figure(table, os.path.join(args.figure_dir, f"dni_{task}_horizon.png"),
-                                 title=f"{task}: longest length solved, steps per T as in the table"))
+                                 title=f"{task}: longest length solved ({steps})"))
 
 
 if __name__ == "__main__":
