@@ -6,6 +6,8 @@ command can be repeated to add seeds. Then the figure of longest length solved a
 
     python examples/dni_curriculum_sweep.py --tasks copy repeat-copy --seeds 0 --steps 20000
     python examples/dni_curriculum_sweep.py --figure-only      # redraw from the finished runs
+    # a DNI setting other than the default, e.g. λ = 1, for every run of the sweep
+    python examples/dni_curriculum_sweep.py --tasks copy --windows 3 --set synthetic_scale=1 --out runs/dni/lambda1
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default="runs/dni")
     parser.add_argument("--figure-dir", default="docs/figures")
     parser.add_argument("--figure-only", action="store_true")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="extra settings passed to every run (tinyaug train --set KEY=VALUE)")
     args = parser.parse_args(argv)
 
     queue = [(task, model, window, seed) for seed in args.seeds for task in args.tasks
@@ -62,6 +66,7 @@ def main(argv=None) -> None:
             continue
         command = [sys.executable, "-m", "tinyaug.cli", "train", "--task", task, "--model", model,
                    "--steps", str(args.steps), "--seed", str(seed), "--set", f"window={window}",
+                   *[a for kv in args.set for a in ("--set", kv)],
                    "--out", path, "--progress", "quiet"]
         print(" ".join(command[1:]), flush=True)
         os.makedirs(path, exist_ok=True)

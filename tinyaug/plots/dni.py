@@ -87,4 +87,72 @@ def memory_figure(lengths: Sequence[int], peaks: Mapping[str, Sequence[float]], 
     return save_figure(figure, path)
 
 
-__all__ = ["curves_figure", "horizon_figure", "longest_solved", "memory_figure", "read_metrics"]
+def seed_curves_figure(runs: Mapping[str, Mapping[int, tuple[np.ndarray, np.ndarray]]], path: str,
+                       ylabel: str, title: str = "", xlabel: str = "step",
+                       baseline: str | None = None) -> str:
+    """``runs[label][seed] = (steps, values)``: every seed as a thin line, the mean over seeds
+    (at the steps all seeds share) as a thick one. With ``baseline`` (a label), a second panel
+    shows each other label's paired difference from it, seed by seed (label − baseline)."""
+    plt = pyplot()
+    panels = 2 if baseline is not None and len(runs) > 1 else 1
+    figure, axes = plt.subplots(1, panels, figsize=(4.8 * panels, 3.4), squeeze=False)
+    axis = axes[0][0]
+    colors = {}
+    for label, by_seed in runs.items():
+        shared = None
+        for seed, (x, y) in sorted(by_seed.items()):
+            keep = np.isfinite(y)
+            line, = axis.plot(np.asarray(x)[keep], np.asarray(y)[keep], linewidth=0.8, alpha=0.45,
+                              color=colors.get(label))
+            colors.setdefault(label, line.get_color())
+            steps = set(np.asarray(x)[keep].tolist())
+            shared = steps if shared is None else shared & steps
+        steps = np.array(sorted(shared or ()))
+        if steps.size:
+            mean = np.mean([_at(by_seed[s], steps) for s in by_seed], axis=0)
+            axis.plot(steps, mean, linewidth=2.0, color=colors[label],
+                      label=f"{label} (mean of {len(by_seed)})")
+    later = [v for by_seed in runs.values() for _, y in by_seed.values()
+             for v in np.asarray(y)[np.isfinite(y)][1:]]   # the first evaluation is off scale
+    if later:
+        low, high = min(later), max(later)
+        axis.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.set_title(title, fontsize=9)
+    axis.legend(fontsize=8)
+    axis.grid(alpha=0.3)
+    if panels == 2:
+        right = axes[0][1]
+        for label, by_seed in runs.items():
+            if label == baseline:
+                continue
+            for seed, (x, y) in sorted(by_seed.items()):
+                if seed not in runs[baseline]:
+                    continue
+                bx, by = runs[baseline][seed]
+                keep = np.isfinite(y)
+                steps = np.array(sorted(set(np.asarray(x)[keep].tolist())
+                                        & set(np.asarray(bx)[np.isfinite(by)].tolist())))
+                if steps.size:
+                    right.plot(steps, _at((x, y), steps) - _at((bx, by), steps), marker=".",
+                               color=colors[label], alpha=0.8, label=f"{label}, seed {seed}")
+        right.axhline(0.0, color="black", linewidth=0.8)
+        right.set_xlabel(xlabel)
+        right.set_ylabel(f"minus {baseline}")
+        right.set_title("paired difference, same seed (below 0: lower)", fontsize=9)
+        right.legend(fontsize=7)
+        right.grid(alpha=0.3)
+    return save_figure(figure, path)
+
+
+def _at(curve: tuple[np.ndarray, np.ndarray], steps: np.ndarray) -> np.ndarray:
+    """The curve's values at the given steps (each step must occur in it)."""
+    x, y = (np.asarray(a, dtype=np.float64) for a in curve)
+    keep = np.isfinite(y)
+    lookup = dict(zip(x[keep].tolist(), y[keep].tolist()))
+    return np.array([lookup[s] for s in steps.tolist()])
+
+
+__all__ = ["curves_figure", "horizon_figure", "longest_solved", "memory_figure", "read_metrics",
+           "seed_curves_figure"]
