@@ -83,7 +83,7 @@ def test_repeat_copy_has_deepmind_defaults():
 #: The registered copy/dnc recipe (docs/sections/dnc.md, "Copy": three seeds under 0.1 bits).
 COPY_RECIPE = dict(min_length=1, max_length=20, bits=8, memory="32x16", controller_size=64, read_heads=4,
                    write_heads=1, batch_size=16, optimizer="adam", lr=1e-3, clip_norm=10.0, deallocate=False,
-                   masked_lookup=False, sharpen_links=False, steps=6000,
+                   masked_lookup=False, sharpen_links=False, steps=8000,
                    stages=[{"from_step": 0}, {"from_step": 3000, "lr": 3e-4}, {"from_step": 5000, "lr": 1e-4}])
 
 

@@ -166,13 +166,13 @@ class CopyDNC(DNCExperiment):
     test in 6,000 steps, where deepmind's RMSProp 1e-4 had repeat copy (lengths 1–2) still at
     1.6 bits after 16,400 (docs/sections/dnc.md); not compared with RMSProp on copy itself.
     ``stages``: lr 3e-4 from step 3,000 (at a constant 1e-3 a spike can fall just before the
-    end; at 1e-4 seeds crept down too slowly), 1e-4 from step 5,000 to 6,000 (96,000
-    sequences, ~6 CPU minutes). Three seeds from scratch: under 0.1 bits per sequence on 1,024
-    fresh sequences (docs/sections/dnc.md, "Copy"); the 4,000-step recipe before it ended at
+    end; at 1e-4 seeds crept down too slowly), 1e-4 from step 5,000 to 8,000 (128,000
+    sequences, ~8 CPU minutes). Three seeds: 0.07–0.09 bits per sequence on 1,024 fresh
+    sequences (docs/sections/dnc.md, "Copy"); the 4,000-step recipe before it ended at
     0.085 / 0.144 / 0.206. The model has no parameter tied to the number of rows, so a trained
     model runs with a larger memory at lengths beyond 32: ``examples/dnc_lengths.py``."""
     task = "copy"
-    defaults = {**DNC_DEFAULTS, "memory": "32x16", "steps": 6000, "eval_every": 250, "log_every": 50,
+    defaults = {**DNC_DEFAULTS, "memory": "32x16", "steps": 8000, "eval_every": 250, "log_every": 50,
                 "optimizer": "adam", "lr": 1e-3, "clip_norm": 10.0, "generalisation_length": 0,
                 "stages": [{"from_step": 0}, {"from_step": 3000, "lr": 3e-4}, {"from_step": 5000, "lr": 1e-4}]}
 
