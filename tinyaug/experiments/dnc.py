@@ -167,7 +167,7 @@ class CopyDNC(DNCExperiment):
     1.6 bits after 16,400 (docs/sections/dnc.md); not compared with RMSProp on copy itself.
     ``stages``: lr 3e-4 from step 3,000 (at a constant 1e-3 a spike can fall just before the
     end; at 1e-4 seeds crept down too slowly), 1e-4 from step 5,000 to 8,000 (128,000
-    sequences, ~8 CPU minutes). Three seeds: 0.07–0.09 bits per sequence on 1,024 fresh
+    sequences, ~8 CPU minutes). Three seeds: 0.044 / 0.061 / 0.087 bits per sequence on 1,024 fresh
     sequences (docs/sections/dnc.md, "Copy"); the 4,000-step recipe before it ended at
     0.085 / 0.144 / 0.206. The model has no parameter tied to the number of rows, so a trained
     model runs with a larger memory at lengths beyond 32: ``examples/dnc_lengths.py``."""
