@@ -174,7 +174,8 @@ class CopyDNC(DNCExperiment):
     task = "copy"
     defaults = {**DNC_DEFAULTS, "memory": "32x16", "steps": 8000, "eval_every": 250, "log_every": 50,
                 "optimizer": "adam", "lr": 1e-3, "clip_norm": 10.0, "generalisation_length": 0,
-                "stages": [{"from_step": 0}, {"from_step": 3000, "lr": 3e-4}, {"from_step": 5000, "lr": 1e-4}]}
+                "stages": [{"from_step": 0}, {"from_step": 3000, "lr": 3e-4},
+                           {"from_step": 5000, "lr": 1e-4}]}
 
 
 @register
