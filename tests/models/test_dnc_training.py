@@ -80,6 +80,18 @@ def test_repeat_copy_has_deepmind_defaults():
     assert {key: config[key] for key in expected} == expected
 
 
+#: The registered copy/dnc recipe (docs/sections/dnc.md, "Copy": three seeds under 0.1 bits).
+COPY_RECIPE = dict(min_length=1, max_length=20, bits=8, memory="32x16", controller_size=64, read_heads=4,
+                   write_heads=1, batch_size=16, optimizer="adam", lr=1e-3, clip_norm=10.0, deallocate=False,
+                   masked_lookup=False, sharpen_links=False, steps=8000,
+                   stages=[{"from_step": 0}, {"from_step": 3000, "lr": 3e-4}, {"from_step": 5000, "lr": 1e-4}])
+
+
+def test_copy_has_the_measured_recipe():
+    _, config = build_experiment("copy", "dnc", {})
+    assert {key: config[key] for key in COPY_RECIPE} == COPY_RECIPE
+
+
 # The first, smaller version with the recipe of the time (the paper's DNC, 6,000 steps at Adam 1e-3).
 SMALL_ALLOCATION = dict(bits=6, min_length=2, max_length=4, memory="8x16", deallocate=False, steps=6000,
                         stages=[])
