@@ -143,10 +143,30 @@ def test_the_repeat_copy_recipe_is_the_documented_chain():
     assert config["steps"] == 500
 
 
+def test_the_repeat_copy_default_is_the_curriculum_adam_recipe():
+    """``tinyaug train --task repeat-copy --model ntm`` alone: the curriculum stage to 30,000,
+    then Adam 1e-4, global-norm clip 10, batch 16, no curriculum, to 100,000;
+    ``--recipe ""`` is the first stage alone, for 60,000 steps."""
+    small = {"memory": "8x4", "controller_size": 8}
+    config = {**loop.LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), **small}
+    experiment = RepeatCopyNTM(config, np.random.default_rng(0))
+    assert config["recipe"] == "curriculum-adam" and config["steps"] == 100000
+    schedule = experiment.schedule
+    assert [schedule.stage_at(s) for s in (0, 29999, 30000, 99999)] == [0, 0, 1, 1]
+    first, second = schedule.config(0), schedule.config(1)
+    assert (first["optimizer"], first["lr"], first["batch_size"], first["clip_value"],
+            first["repeats_curriculum_steps"]) == ("rmsprop", 1e-4, 4, 10.0, 20000)
+    assert (second["optimizer"], second["lr"], second["batch_size"], second["clip_norm"],
+            second["clip_value"], second["repeats_curriculum_steps"]) == ("adam", 1e-4, 16, 10.0, 0.0, 0)
+    plain = {**loop.LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), **small, "recipe": ""}
+    RepeatCopyNTM(plain, np.random.default_rng(0))
+    assert plain["steps"] == 60000 and plain["stages"] == []
+
+
 def test_bad_recipes_and_stages_are_clear_errors():
     base = {**loop.LOOP_DEFAULTS, **RepeatCopyNTM.default_config(), "memory": "8x4", "controller_size": 8}
     with pytest.raises(ValueError, match="unknown recipe 'nope'; recipes for repeat-copy: "
-                                         "curriculum-rmsprop-adam"):
+                                         "curriculum-adam, curriculum-rmsprop-adam"):
         RepeatCopyNTM({**base, "recipe": "nope"}, np.random.default_rng(0))
     for stages, message in (
             ([{"from_step": 5}], "first stage must start at from_step 0"),

@@ -239,3 +239,11 @@ def test_planned_steps_follow_a_recipe_unless_steps_are_given():
     assert planned({"recipe": ["lstm-controller"]}, [0, 1]) == [recipe_steps] * 2
     assert planned({"recipe": ["lstm-controller"], "steps": ["7"]}, [0]) == [7]
     assert planned({"lr": ["1e-3", "1e-4"]}, [0]) == [int(known["steps"])] * 2
+    # a recipe among the experiment's defaults: repeat-copy/ntm's curriculum-adam
+    known = known_settings("repeat-copy", "ntm")
+    default_recipe = RECIPES[("repeat-copy", known["recipe"])]["steps"]
+    runs = grid.expand({"lr": ["1e-4"]}, [0])
+    assert default_recipe != int(known["steps"])
+    assert planned_steps("repeat-copy", "ntm", runs, known)[runs[0]] == default_recipe
+    runs = grid.expand({"recipe": [""]}, [0])  # --recipe "": the first stage alone
+    assert planned_steps("repeat-copy", "ntm", runs, known)[runs[0]] == int(known["steps"])

@@ -38,6 +38,21 @@ RECIPES: dict[tuple[str, str], dict[str, Any]] = {
              "clip_norm": 10.0, "clip_value": 0.0, "repeats_curriculum_steps": 0},
         ],
     },
+    # Repeat copy under 0.1 bits from one command, the repeat-copy/ntm default (docs/sections/
+    # ntm.md, "Repeat copy from one command"): the task's first stage (Graves' RMSProp lr 1e-4,
+    # batch 4, the repeat-count curriculum over 20,000 steps), which finds the counting loop by
+    # step ~17,000, then from step 30,000 (before RMSProp's spikes, which began at ~45,000 in
+    # run e) Adam lr 1e-4 with global-norm clipping at 10, batch 16, no curriculum: the
+    # fine-tune that took the chain's model under 0.1, without the chain's 80,000 steps at lr 1e-5.
+    # Adam with the curriculum from step 0 was far slower (38 bits after 34,500 steps of 16).
+    ("repeat-copy", "curriculum-adam"): {
+        "steps": 100000,
+        "stages": [
+            {"from_step": 0},
+            {"from_step": 30000, "optimizer": "adam", "lr": 1e-4, "batch_size": 16,
+             "clip_norm": 10.0, "clip_value": 0.0, "repeats_curriculum_steps": 0},
+        ],
+    },
     # The LSTM-controller NTM on copy (docs/sections/ntm.md, "The LSTM controller on copy";
     # NOT YET STABLE: its one seed ended at 0.093 bits but collapsed once on the way):
     # the copy defaults with an LSTM controller, plus

@@ -79,12 +79,14 @@ def resolved_config(task: str, model: str, settings: dict[str, str]) -> dict:
 
 def planned_steps(task: str, model: str, runs: list, known: dict[str, str]) -> dict:
     """{run: the steps it will train}, for the progress line: ``--steps`` where the sweep sets
-    it, else the experiment's default; a ``--recipe`` may set its own length, so a setting
-    combination with a recipe (and no ``--steps``) asks ``--dry-run`` once."""
+    it, else the experiment's default; a recipe (``--recipe``, or one in the experiment's
+    defaults) may set its own length, so a setting combination with a recipe (and no
+    ``--steps``) asks ``--dry-run`` once."""
     resolved: dict[tuple, int] = {}
     steps = {}
     for run in runs:
-        if "steps" in run.settings or "recipe" not in run.settings:
+        recipe = run.settings.get("recipe", known.get("recipe", ""))
+        if "steps" in run.settings or not recipe:
             steps[run] = int(float(run.settings.get("steps", known.get("steps", "0"))))
             continue
         key = tuple(sorted(run.settings.items()))
