@@ -76,7 +76,7 @@ def test_repeat_copy_has_deepmind_defaults():
     _, config = build_experiment("repeat-copy", "dnc", {})
     expected = dict(bits=4, min_length=1, max_length=2, min_repeats=1, max_repeats=2, batch_size=16,
                     controller_size=64, memory="16x16", read_heads=4, write_heads=1, clip=20.0,
-                    optimizer="rmsprop-tf", lr=1e-4, clip_norm=50.0)
+                    optimizer="rmsprop-tf", lr=1e-4, clip_norm=50.0, steps=33000)
     assert {key: config[key] for key in expected} == expected
 
 
