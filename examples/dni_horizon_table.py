@@ -21,9 +21,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import tinyaug.experiments  # noqa: E402,F401  (registers the experiments whose defaults are read)
 from tinyaug.plots.dni import LABELS, horizon_figure, longest_solved, read_metrics  # noqa: E402
-
-DEFAULTS = {"synthetic_scale": 0.1, "synth_hidden": 0}
+from tinyaug.training.loop import default_config  # noqa: E402
 
 
 def find_run(folders: list[str], name: str, budget: int) -> str | None:
@@ -35,14 +35,15 @@ def find_run(folders: list[str], name: str, budget: int) -> str | None:
     return None
 
 
-def setting_note(run: str) -> str:
-    """λ and M's hidden size where a run's differ from the defaults, e.g. ' (λ = 1)'."""
+def setting_note(run: str, task: str, model: str) -> str:
+    """λ and M's hidden size where a run's differ from its experiment's defaults, e.g. ' (λ = 1)'."""
     with open(os.path.join(run, "config.json")) as file:
         config = json.load(file)["config"]
+    defaults = default_config(task, model)
     notes = []
-    if float(config.get("synthetic_scale", 0.1)) != DEFAULTS["synthetic_scale"]:
+    if float(config["synthetic_scale"]) != float(defaults["synthetic_scale"]):
         notes.append(f"λ = {float(config['synthetic_scale']):g}")
-    if int(config.get("synth_hidden", 0)) != DEFAULTS["synth_hidden"]:
+    if int(config["synth_hidden"]) != int(defaults["synth_hidden"]):
         notes.append(f"M hidden {int(config['synth_hidden'])}")
     return f" ({', '.join(notes)})" if notes else ""
 
@@ -80,7 +81,7 @@ def main(argv=None) -> None:
                         continue
                     score = longest_solved(os.path.join(run, "metrics.csv"), budget)
                     scores.append(str(score))
-                    notes.add(setting_note(run))
+                    notes.add(setting_note(run, task, model))
                     table.setdefault(model, {}).setdefault(window, []).append(score)
                 cells.append(", ".join(scores) + "".join(sorted(notes)))
             print(f"| {task} | {window} | {budget:,} | " + " | ".join(cells) + " |")

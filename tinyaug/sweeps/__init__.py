@@ -36,15 +36,10 @@ SWEEP_FILE = "sweep.json"
 def known_settings(task: str, model: str) -> dict[str, str]:
     """{setting: default as text} of (task, model), from ``tinyaug train --help-settings``
     run as a subprocess (the sweep imports no experiment)."""
-    result = subprocess.run([*runner.train_prefix(), "--task", task, "--model", model,
-                             "--help-settings"], env=runner.child_env(), capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        message = (result.stderr or result.stdout).strip().splitlines()
-        raise SweepError(f"sweep: cannot read the settings of {task}/{model}: "
-                         f"{message[-1] if message else f'exit {result.returncode}'}")
+    output = _train_output(task, model, ["--help-settings"],
+                           f"cannot read the settings of {task}/{model}")
     settings = {}
-    for line in result.stdout.splitlines():
+    for line in output.splitlines():
         name, _, default = line.partition(" ")
         if name.startswith("--"):
             settings[name[2:].replace("-", "_")] = default
@@ -66,15 +61,21 @@ def check_settings(task: str, model: str, settings: dict[str, list[str]],
 def resolved_config(task: str, model: str, settings: dict[str, str]) -> dict:
     """The config ``tinyaug train --task T --model M [settings] --dry-run`` would run with
     (a recipe expanded into its stages and steps), read from a subprocess."""
-    command = [*runner.train_prefix(), "--task", task, "--model", model, "--dry-run"]
-    for key, value in settings.items():
-        command += [f"--{key.replace('_', '-')}", value]
-    result = subprocess.run(command, env=runner.child_env(), capture_output=True, text=True)
+    output = _train_output(task, model, ["--dry-run", *runner.setting_args(settings)],
+                           f"{task}/{model} with {settings}")
+    return json.loads(output)["config"]
+
+
+def _train_output(task: str, model: str, options: list[str], failing: str) -> str:
+    """The standard output of ``tinyaug train --task T --model M OPTIONS`` run as a subprocess;
+    a SweepError ``sweep: FAILING: <its last line of error>`` when it fails."""
+    result = subprocess.run([*runner.train_prefix(), "--task", task, "--model", model, *options],
+                            env=runner.child_env(), capture_output=True, text=True)
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip().splitlines()
-        raise SweepError(f"sweep: {task}/{model} with {settings}: "
+        raise SweepError(f"sweep: {failing}: "
                          f"{message[-1] if message else f'exit {result.returncode}'}")
-    return json.loads(result.stdout)["config"]
+    return result.stdout
 
 
 def planned_steps(task: str, model: str, runs: list, known: dict[str, str]) -> dict:

@@ -67,11 +67,15 @@ def train_command(task: str, model: str, run: Run, folder: str) -> list[str]:
     """The ``tinyaug train`` command for ``run``: a resume when its folder has a checkpoint."""
     if run_state(folder) == "resume":
         return [*train_prefix(), "--resume", folder, "--progress", "lines"]
-    command = [*train_prefix(), "--task", task, "--model", model, "--seed", str(run.seed),
-               "--out", folder, "--progress", "lines"]
-    for key, value in run.settings.items():
-        command += [f"--{key.replace('_', '-')}", value]
-    return command
+    return [*train_prefix(), "--task", task, "--model", model, "--seed", str(run.seed),
+            "--out", folder, "--progress", "lines", *setting_args(run.settings)]
+
+
+def setting_args(settings: dict[str, str]) -> list[str]:
+    """``{"hidden_size": "8"}`` -> ``["--hidden-size", "8"]``: settings as ``tinyaug train``
+    options."""
+    return [part for key, value in settings.items()
+            for part in (f"--{key.replace('_', '-')}", value)]
 
 
 def last_logged_step(folder: str) -> int:

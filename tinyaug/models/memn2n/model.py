@@ -140,6 +140,8 @@ class MemN2N(Module):
         empty_scores = self._constant((1.0 - fact_mask) * _EMPTY_SCORE)
 
         layerwise = self.weight_tying == "layerwise"
+        if self.hop_nonlinearity == "relu-half":                              # units < d/2
+            first_half = self._constant((np.arange(d) < d // 2).astype(np.float64))
 
         def facts_encoded(k: int) -> Tensor:                                 # Σ l ∘ E_k x + T_k(i)
             encoded = self._encode(fact_rows, fact_weights, k)
@@ -167,7 +169,6 @@ class MemN2N(Module):
             if self.hop_nonlinearity == "relu":
                 query = ops.relu(query)                                     # released code's add_nonlin
             elif self.hop_nonlinearity == "relu-half":
-                first_half = self._constant((np.arange(d) < d // 2).astype(np.float64))
                 query = query + (ops.relu(query) - query) * first_half      # ReLU on units < d/2
             if not layerwise:
                 memories = outputs                                          # A^{k+1} = C^k
