@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,9 +63,10 @@ def main(argv=None) -> None:
 
     budgets = {}
     for item in args.budget_at:
-        key, steps = item.split("=")
-        task, window = key.rsplit(":", 1)
-        budgets[(task, int(window))] = int(steps)
+        match = re.fullmatch(r"([\w-]+):(\d+)=(\d+)", item)
+        if match is None:
+            parser.error(f"--budget-at {item!r}: expected TASK:T=STEPS, e.g. copy:3=100000")
+        budgets[(match[1], int(match[2]))] = int(match[3])
     print("| task | T | steps | " + " | ".join(LABELS.get(m, m) for m in args.models) + " |")
     print("|---|---|---|" + "---|" * len(args.models))
     for task in args.tasks:

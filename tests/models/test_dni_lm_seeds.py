@@ -105,3 +105,10 @@ def test_horizon_table_takes_each_run_from_the_first_folder_that_reaches_the_bud
     assert "| copy | 2 | 100 | 1 | 2 |" in out
     assert "| copy | 3 | 100 | 1 | 3 (λ = 1) |" in out            # read at the budget, not at 200
     assert (tmp_path / "figures" / "dni_copy_horizon.png").exists()
+
+
+def test_horizon_table_rejects_a_malformed_budget(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load_example("dni_horizon_table").main(["--runs", str(tmp_path), "--budget-at", "copy3=100"])
+    assert exit_info.value.code == 2
+    assert "--budget-at 'copy3=100': expected TASK:T=STEPS" in capsys.readouterr().err

@@ -44,3 +44,17 @@ def test_selection_by_validation_error(tmp_path, capsys, monkeypatch):
     assert row_1[-3].strip() == "2.0 (1.0; 100, 2)"        # by training error: run a
     assert row_1[-2].strip() == "3.0 (5.0; 100, 2)"        # by validation error: run b
     assert "validation: task 1 b: 2.5%" in out
+
+
+def test_bad_column_options_are_usage_errors_naming_the_option(tmp_path, capsys):
+    import pytest
+    _run(tmp_path / "babi-1-a", 0.02, 0.01)
+    for argv, message in ((["--runs", "a"], "--runs 'a': expected NAME=VALUE"),
+                          (["--runs", "a=babi-{id}-a", "--select", "chosen"],
+                           "--select 'chosen': expected NAME=VALUE"),
+                          (["--runs", "a=babi-{id}-a", "--select-valid", "v=a,zz"],
+                           "--select-valid 'v=a,zz': unknown column(s) zz; columns: a")):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(tmp_path), *argv])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err

@@ -81,6 +81,26 @@ def markdown(results: dict[str, list]) -> str:
     return "\n".join(lines)
 
 
+def _named(parser: argparse.ArgumentParser, option: str, item: str) -> tuple[str, str]:
+    """``NAME=VALUE`` -> (NAME, VALUE); a usage error naming the option otherwise."""
+    name, equals, value = item.partition("=")
+    if not equals or not name or not value:
+        parser.error(f"{option} {item!r}: expected NAME=VALUE")
+    return name, value
+
+
+def _selection(parser: argparse.ArgumentParser, option: str, item: str,
+               results: dict[str, list]) -> tuple[str, list[str]]:
+    """``NAME=A,B,...`` -> (NAME, [A, B, ...]), each an existing column."""
+    name, sources = _named(parser, option, item)
+    columns = sources.split(",")
+    unknown = [column for column in columns if column not in results]
+    if unknown:
+        parser.error(f"{option} {item!r}: unknown column(s) {', '.join(unknown)}; "
+                     f"columns: {', '.join(results)}")
+    return name, columns
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinyaug.experiments.babi_summary",
                                      description=__doc__.split("\n\n")[0])
@@ -91,28 +111,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--select-valid", nargs="*", default=[])
     parser.add_argument("--plot-columns", default="", help="comma-separated columns to draw (default all)")
     args = parser.parse_args(argv)
-    patterns = dict(item.split("=", 1) for item in args.runs)
+    patterns = dict(_named(parser, "--runs", item) for item in args.runs)
     results = collect(args.runs_dir, patterns)
     for item in args.select:
-        name, sources = item.split("=", 1)
-        columns = [results[column] for column in sources.split(",")]
-        results[name] = [_lowest_training_error(runs) for runs in zip(*columns)]
+        name, columns = _selection(parser, "--select", item, results)
+        results[name] = [_lowest_training_error(runs) for runs in zip(*(results[c] for c in columns))]
     for item in args.select_valid:
-        name, sources = item.split("=", 1)
+        name, columns = _selection(parser, "--select-valid", item, results)
         chosen = []
         for index, task_id in enumerate(TASK_IDS):
-            best = None
-            candidates = [column for column in sources.split(",") if results[column][index]]
+            candidates = [column for column in columns if results[column][index]]
+            if len(candidates) <= 1:            # nothing to choose between: not evaluated
+                chosen.append(results[candidates[0]][index] if candidates else None)
+                continue
+            errors = {}
             for column in candidates:
-                run = results[column][index]
-                if len(candidates) == 1:        # nothing to choose between: not evaluated
-                    best = (0.0, run)
-                    break
-                error = validation_error(os.path.join(args.runs_dir, patterns[column].format(id=task_id)))
-                print(f"validation: task {task_id} {column}: {error:.1f}%")
-                if best is None or error < best[0]:
-                    best = (error, run)
-            chosen.append(None if best is None else best[1])
+                errors[column] = validation_error(
+                    os.path.join(args.runs_dir, patterns[column].format(id=task_id)))
+                print(f"validation: task {task_id} {column}: {errors[column]:.1f}%")
+            chosen.append(results[min(candidates, key=errors.__getitem__)][index])
         results[name] = chosen
     print(markdown(results))
     if args.figure:
